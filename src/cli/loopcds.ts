@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { ConfigError, loadConfig } from '../config/config.js';
+import { buildKnowledge } from '../engine/compile-knowledge-cli.js';
+import { KnowledgeLoadError } from '../knowledge/knowledge-base.js';
+import { startServer } from '../http/server.js';
+import { projectRoot } from '../project-root.js';
+
+const USAGE = `Usage: loopcds <command>
+
+Commands:
+  serve               run the CDS Hooks service (default)
+  knowledge build     compile knowledge/ CQL to ELM (cached by content hash)
+  help                show this text
+
+Settings come from LOOPCDS_* environment variables; see docs/configuration.md.`;
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args: argv, allowPositionals: true, strict: false });
+  const [command = 'serve', sub] = positionals;
+  const config = loadConfig({ root: projectRoot(), env: process.env });
+  switch (command) {
+    case 'serve':
+      return serve(config);
+    case 'knowledge':
+      if (sub === 'build') {
+        return buildKnowledge({ knowledgeDirs: [config.knowledgeDir, ...config.extraLibraryDirs], cacheDir: config.elmCacheDir });
+      }
+      process.stderr.write(`Unknown knowledge command: ${sub ?? '(none)'}\n${USAGE}\n`);
+      return 2;
+    case 'help':
+    case '--help':
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    default:
+      process.stderr.write(`Unknown command: ${command}\n${USAGE}\n`);
+      return 2;
+  }
+}
+
+async function serve(config: ReturnType<typeof loadConfig>): Promise<number> {
+  const logger = pino({ level: config.logLevel, base: { service: 'loopcds' } });
+  const running = await startServer(config, logger);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'shutting down: finishing calls in flight');
+      running.close().then(resolve, (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        resolve();
+      });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError || error instanceof KnowledgeLoadError) process.stderr.write(`${error.message}\n`);
+    else process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

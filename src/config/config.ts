@@ -1,0 +1,147 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The one typed configuration of loopcds. Read from `LOOPCDS_*` environment variables (and `PORT`) by
+ * {@link loadConfig}, validated with every error listed at once, deep-frozen and passed in: nothing
+ * below src/config reads process.env.
+ */
+export const configSchema = z
+  .object({
+    /** TCP port the service listens on. */
+    port: z.number().int().min(0).max(65535),
+    /** Address to bind. */
+    host: z.string().min(1),
+    /** Public base URL of the service, used in links; derived from host and port when absent. */
+    publicUrl: z.url().optional(),
+    /** Folder of knowledge artefacts (CQL, metadata, cards, tests). */
+    knowledgeDir: z.string().min(1),
+    /** Extra folders of CQL libraries written elsewhere (loaded beside knowledge/). */
+    extraLibraryDirs: z.array(z.string().min(1)),
+    /** Folder of compiled ELM, cached by content hash. */
+    elmCacheDir: z.string().min(1),
+    /** Folder of FHIR ValueSet resources. */
+    valueSetDir: z.string().min(1),
+    /** Folder of CDS service definitions. */
+    servicesDir: z.string().min(1),
+    /** Hard deadline for all fallback FHIR queries of one hook call, in milliseconds. */
+    fhirDeadlineMs: z.number().int().min(50).max(60_000),
+    /** Pages of a FHIR search followed within the deadline. */
+    fhirMaxPages: z.number().int().min(1).max(100),
+    /** Largest request body accepted, in bytes. */
+    bodyLimitBytes: z.number().int().min(1024).max(50 * 1024 * 1024),
+    /** IANA time zone whose offset `now` carries (UK clocks change between GMT and BST). */
+    timeZone: z.string().min(1),
+    /** Allow the `org.loopcds.evaluation-time` request extension to set `now` (testing and "try it" only). */
+    allowEvaluationTimeOverride: z.boolean(),
+    /** pino log level. */
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  })
+  .strict();
+
+export type LoopcdsConfig = Readonly<z.infer<typeof configSchema>>;
+
+/** Thrown when the configuration is invalid; lists every problem at once. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const ENV_KEYS: Record<string, keyof z.infer<typeof configSchema>> = {
+  PORT: 'port',
+  LOOPCDS_HOST: 'host',
+  LOOPCDS_PUBLIC_URL: 'publicUrl',
+  LOOPCDS_KNOWLEDGE_DIR: 'knowledgeDir',
+  LOOPCDS_EXTRA_LIBRARY_DIRS: 'extraLibraryDirs',
+  LOOPCDS_ELM_CACHE_DIR: 'elmCacheDir',
+  LOOPCDS_VALUESET_DIR: 'valueSetDir',
+  LOOPCDS_SERVICES_DIR: 'servicesDir',
+  LOOPCDS_FHIR_DEADLINE_MS: 'fhirDeadlineMs',
+  LOOPCDS_FHIR_MAX_PAGES: 'fhirMaxPages',
+  LOOPCDS_BODY_LIMIT_BYTES: 'bodyLimitBytes',
+  LOOPCDS_TIME_ZONE: 'timeZone',
+  LOOPCDS_ALLOW_EVALUATION_TIME_OVERRIDE: 'allowEvaluationTimeOverride',
+  LOOPCDS_LOG_LEVEL: 'logLevel',
+};
+
+/** Defaults, relative to the project root. Units in the names or comments. */
+export function defaultConfig(root: string): z.infer<typeof configSchema> {
+  return {
+    port: 3000,
+    host: '0.0.0.0',
+    knowledgeDir: path.join(root, 'knowledge'),
+    extraLibraryDirs: [],
+    elmCacheDir: path.join(root, 'knowledge', '.build', 'elm'),
+    valueSetDir: path.join(root, 'knowledge', 'valuesets'),
+    servicesDir: path.join(root, 'cds-hooks'),
+    fhirDeadlineMs: 1500, // 1.5 seconds for every fallback query of one call together
+    fhirMaxPages: 5,
+    bodyLimitBytes: 5 * 1024 * 1024, // 5 MiB: a prefetch of a few hundred resources is ~1 MiB
+    timeZone: 'Europe/London',
+    allowEvaluationTimeOverride: false,
+    logLevel: 'info',
+  };
+}
+
+function coerce(key: keyof z.infer<typeof configSchema>, raw: string): unknown {
+  switch (key) {
+    case 'port':
+    case 'fhirDeadlineMs':
+    case 'fhirMaxPages':
+    case 'bodyLimitBytes':
+      return /^\d+$/.test(raw.trim()) ? Number(raw) : raw;
+    case 'allowEvaluationTimeOverride':
+      return raw === 'true' ? true : raw === 'false' ? false : raw;
+    case 'extraLibraryDirs':
+      return raw
+        .split(path.delimiter)
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
+    default:
+      return raw;
+  }
+}
+
+/**
+ * Builds the configuration from defaults, then environment variables, then explicit overrides,
+ * validates it and deep-freezes it.
+ */
+export function loadConfig(
+  options: { root: string; env?: Env; overrides?: Partial<z.infer<typeof configSchema>> },
+): LoopcdsConfig {
+  const env = options.env ?? {};
+  const merged: Record<string, unknown> = { ...defaultConfig(options.root) };
+  const problems: string[] = [];
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) continue;
+    const key = ENV_KEYS[name];
+    if (key !== undefined) merged[key] = coerce(key, value);
+    else if (name.startsWith('LOOPCDS_') && !KNOWN_ELSEWHERE.has(name)) problems.push(`${name}: unknown setting`);
+  }
+  Object.assign(merged, options.overrides ?? {});
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) {
+    const envName = (key: string) => Object.entries(ENV_KEYS).find(([, v]) => v === key)?.[0] ?? key;
+    for (const issue of parsed.error.issues) {
+      const key = String(issue.path[0] ?? '');
+      problems.push(`${envName(key)}: ${issue.message}`);
+    }
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  return deepFreeze(parsed.data);
+}
+
+/** Settings read by other entry points (the CLI), not by the service config. */
+const KNOWN_ELSEWHERE = new Set<string>([]);
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

@@ -1,0 +1,87 @@
+import cql from 'cql-execution';
+import { getFhirModel, type FhirModel } from './fhir-model.js';
+import { IndexedPatientSource } from './indexed-patient-source.js';
+import type { FhirBundle } from './patient-bundle.js';
+import { toPlainValue } from './plain-value.js';
+import type { ValueSetIndex } from './value-set-index.js';
+
+/** An ELM library as the translator writes it: `{ library: { identifier: { id, version }, … } }`. */
+export interface ElmLibrary {
+  library: { identifier: { id: string; version?: string }; [key: string]: unknown };
+}
+
+/** The outcome of evaluating one library for one patient: every expression, as plain values. */
+export type ExpressionResults = Record<string, unknown>;
+
+/** Where a CQL run-time error happened, as cql-execution's AnnotatedError reports it. */
+export interface CqlErrorLocation {
+  library?: string;
+  expression?: string;
+  locator?: string;
+}
+
+/** A run-time error in CQL, with the library, expression and locator kept for the OperationOutcome. */
+export class CqlEvaluationError extends Error {
+  constructor(
+    message: string,
+    readonly location: CqlErrorLocation,
+    cause?: unknown,
+  ) {
+    super(message, { cause });
+    this.name = 'CqlEvaluationError';
+  }
+}
+
+/**
+ * Evaluates one compiled library against one patient's data. Built once per library release (the ELM
+ * is turned into a cql-execution Library once); `evaluate` is safe to call concurrently, since each call
+ * gets its own Executor and patient source.
+ */
+export class CqlEvaluator {
+  private readonly library: InstanceType<typeof cql.Library>;
+
+  constructor(
+    main: ElmLibrary,
+    includes: readonly ElmLibrary[],
+    private readonly terminology: ValueSetIndex,
+    private readonly model: FhirModel = getFhirModel(),
+  ) {
+    const repository: Record<string, ElmLibrary> = {};
+    for (const lib of includes) repository[`${lib.library.identifier.id}|${lib.library.identifier.version ?? ''}`] = lib;
+    this.library = new cql.Library(main, new cql.Repository(repository));
+  }
+
+  /**
+   * @param bundle one patient's resources, the Patient among them
+   * @param now the evaluation date-time with its offset (ISO 8601), the value of `Now()`
+   * @param parameters CQL parameter values by name
+   */
+  async evaluate(bundle: FhirBundle, now: string, parameters: Record<string, unknown> = {}): Promise<ExpressionResults> {
+    const executionTime = cql.DateTime.parse(now);
+    if (executionTime === null) throw new Error(`Not an ISO 8601 date-time: ${now}`);
+    const executor = new cql.Executor(this.library, this.terminology, parameters);
+    let results;
+    try {
+      results = await executor.exec_patient_context(new IndexedPatientSource(bundle, this.model) as unknown as cql.DataProvider, executionTime);
+    } catch (error) {
+      throw toEvaluationError(error);
+    }
+    const byPatient = results.patientResults as Record<string, Record<string, unknown>>;
+    const first = Object.values(byPatient)[0];
+    if (first === undefined) throw new CqlEvaluationError('The bundle holds no Patient resource', {});
+    const plain: ExpressionResults = {};
+    for (const [name, value] of Object.entries(first)) plain[name] = toPlainValue(value);
+    return plain;
+  }
+}
+
+function toEvaluationError(error: unknown): CqlEvaluationError {
+  if (error instanceof CqlEvaluationError) return error;
+  const e = error as { message?: unknown; libraryName?: unknown; expressionName?: unknown; localId?: unknown; locator?: unknown };
+  const message = typeof e?.message === 'string' ? e.message : String(error);
+  const location: CqlErrorLocation = {};
+  if (typeof e?.libraryName === 'string') location.library = e.libraryName;
+  if (typeof e?.expressionName === 'string') location.expression = e.expressionName;
+  if (typeof e?.locator === 'string') location.locator = e.locator;
+  return new CqlEvaluationError(message, location, error);
+}

@@ -1,0 +1,62 @@
+import type { FhirModel } from './fhir-model.js';
+import type { FhirBundle } from './patient-bundle.js';
+
+interface ModelInfo {
+  findClass(name: string): { name: string } | undefined;
+}
+
+type FhirObjectCtor = new (json: unknown, classInfo: unknown, modelInfo: unknown) => unknown;
+
+interface PatientLike {
+  _bundle: FhirBundle;
+  findRecords(profile: string, retrieveDetails?: { datatype?: string }): unknown[];
+}
+
+/**
+ * A cql-exec-fhir compatible PatientSource over one patient's bundle whose retrieves are looked up in an
+ * index by resource type built once, instead of scanning the whole bundle for every retrieve; wrapped
+ * records are cached per type, since several expressions retrieve the same type. Profile tagging is not
+ * required (UK GP data rarely carries meta.profile).
+ */
+export class IndexedPatientSource {
+  private done = false;
+  private readonly patient: unknown;
+
+  constructor(bundle: FhirBundle, model: FhirModel) {
+    const modelInfo = model.modelInfo as ModelInfo;
+    const byType = new Map<string, unknown[]>();
+    for (const entry of bundle.entry ?? []) {
+      const resource = entry.resource;
+      if (resource === undefined) continue;
+      const list = byType.get(resource.resourceType);
+      if (list === undefined) byType.set(resource.resourceType, [resource]);
+      else list.push(resource);
+    }
+    const wrapped = new Map<string, unknown[]>();
+    const proto = model.patientPrototype as { constructor: new (b: FhirBundle, m: unknown, o: object) => PatientLike };
+    const patient = new proto.constructor(bundle, model.modelInfo, {});
+    // FHIRObject is the parent class of Patient; it wraps every retrieved record.
+    const FhirObject = Object.getPrototypeOf(proto).constructor as FhirObjectCtor;
+    patient.findRecords = (profile: string, retrieveDetails?: { datatype?: string }) => {
+      const classInfo = modelInfo.findClass(retrieveDetails?.datatype ?? profile);
+      if (classInfo === undefined) return [];
+      const resourceType = classInfo.name.replace(/^FHIR\./, '');
+      let records = wrapped.get(resourceType);
+      if (records === undefined) {
+        records = (byType.get(resourceType) ?? []).map((json) => new FhirObject(json, classInfo, model.modelInfo));
+        wrapped.set(resourceType, records);
+      }
+      return records;
+    };
+    this.patient = patient;
+  }
+
+  currentPatient(): unknown {
+    return this.done ? undefined : this.patient;
+  }
+
+  nextPatient(): unknown {
+    this.done = true;
+    return undefined;
+  }
+}

@@ -1,0 +1,68 @@
+import cors from 'cors';
+import express, { type Express } from 'express';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import type { LoopcdsConfig } from '../config/config.js';
+import type { KnowledgeBase } from '../knowledge/knowledge-base.js';
+import type { OutcomeRecorder } from '../outcomes/outcome-recorder.js';
+import { cdsServicesRouter } from './cds-services-router.js';
+import { errorHandler, notFound } from './error-handler.js';
+
+export interface AppDeps {
+  config: LoopcdsConfig;
+  logger: Logger;
+  /** The current knowledge; read once per call, so a swap never splits a call across two versions. */
+  knowledge: () => KnowledgeBase;
+  recorder: OutcomeRecorder;
+  clock?: () => Date;
+}
+
+/**
+ * Builds the Express app from an explicit config and its dependencies; it never listens (server.ts does)
+ * and reads no environment.
+ */
+export function buildApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (_req, res) => {
+        const id = randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      // No headers (Authorization!), no bodies, no query strings: no tokens and no patient data in logs.
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+  // CDS Hooks 2.0 §CORS: browsers (the CDS Hooks sandbox, SMART apps) call services cross-origin.
+  app.use(
+    cors({
+      origin: true,
+      methods: ['GET', 'POST', 'OPTIONS'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'Accept'],
+      exposedHeaders: ['X-Request-Id'],
+      maxAge: 86_400, // 1 day of preflight caching
+    }),
+  );
+  app.use(express.json({ limit: deps.config.bodyLimitBytes, type: ['application/json', 'application/fhir+json', 'application/*+json'] }));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', (_req, res) => {
+    res.json({ status: 'ready', services: deps.knowledge().services.size });
+  });
+  app.use(cdsServicesRouter({ config: deps.config, knowledge: deps.knowledge, recorder: deps.recorder, clock: deps.clock ?? (() => new Date()) }));
+  app.use(notFound);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

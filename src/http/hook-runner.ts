@@ -1,0 +1,156 @@
+import type { Card, CdsServiceResponse } from '../cards/card.js';
+import { CardTemplateError, renderCards } from '../cards/card-renderer.js';
+import { buildPatientData, type PatientDataOptions } from '../context/patient-data-builder.js';
+import { CqlEvaluationError } from '../engine/cql-evaluator.js';
+import { loopcdsError } from '../errors/error-catalogue.js';
+import type { OperationOutcome } from '../errors/operation-outcome.js';
+import type { KnowledgeBase, LoadedArtefact, ServiceBinding } from '../knowledge/knowledge-base.js';
+import type { OutcomeRecorder, ReleaseEvaluation } from '../outcomes/outcome-recorder.js';
+import type { HookRequest } from './cds-hooks-request-schema.js';
+
+export interface HookRunOptions {
+  knowledge: KnowledgeBase;
+  recorder: OutcomeRecorder;
+  /** The evaluation date-time (ISO 8601 with offset): the value of CQL `Now()`. */
+  now: string;
+  data: Omit<PatientDataOptions, 'prefetchTemplates'>;
+  /** Where the cards' source topic codes live. */
+  topicSystem: string;
+}
+
+/**
+ * One hook call: the patient's data, every release the service runs (active and shadow, in parallel, on
+ * the same data and `now`), cards from the active ones, and a record of it all. A release that fails is
+ * reported beside the cards and never fails the call.
+ */
+export async function runHook(binding: ServiceBinding, request: HookRequest, options: HookRunOptions): Promise<CdsServiceResponse> {
+  const context = request.context as unknown as Record<string, unknown>;
+  const data = await buildPatientData(
+    { context, prefetch: request.prefetch, fhirServer: request.fhirServer, fhirAuthorization: request.fhirAuthorization },
+    { ...options.data, prefetchTemplates: binding.definition.prefetch },
+  );
+  if (!data.hasPatient || data.report.missing.length > 0) {
+    const reasons = data.hasPatient ? [] : [`Patient/${data.patientId} was not in prefetch and could not be fetched`];
+    reasons.push(...data.report.missing.map((m) => `${m.key}: ${m.reason}`));
+    // CDS Hooks 2.0 §Prefetch: "the CDS Service MAY respond with 412 Precondition Failed".
+    throw loopcdsError('LOOPCDS_ERR_DATA_UNOBTAINABLE', reasons.join('; '));
+  }
+
+  const evaluationStarted = performance.now();
+  const runs = [
+    ...binding.active.map((a) => ({ artefact: a, role: 'active' as const })),
+    ...binding.shadow.map((a) => ({ artefact: a, role: 'shadow' as const })),
+  ];
+  const evaluations = await Promise.all(
+    runs.map(({ artefact, role }) => evaluateRelease(artefact, role, data.bundle, request, options)),
+  );
+  const evaluationMs = performance.now() - evaluationStarted;
+
+  const cards: Card[] = evaluations.flatMap((e) => (e.role === 'active' ? e.renderedCards : []));
+  options.recorder.recordHookCall({
+    serviceId: binding.definition.id,
+    hook: request.hook,
+    hookInstance: request.hookInstance,
+    at: options.now,
+    patientId: data.patientId,
+    fhirServer: request.fhirServer,
+    prefetch: data.report,
+    timings: { prefetchMs: data.timings.prefetchMs, fallbackMs: data.timings.fallbackMs, evaluationMs },
+    evaluations: evaluations.map(({ renderedCards: _cards, ...evaluation }) => evaluation),
+  });
+
+  const unusual = evaluations.filter((e) => e.role === 'active' && (e.result === 'incomplete' || e.result === 'error'));
+  return {
+    cards,
+    ...(unusual.length > 0
+      ? {
+          extension: {
+            'org.loopcds.evaluations': unusual.map((e) => ({
+              release: e.release,
+              result: e.result,
+              ...(e.missingData.length > 0 ? { missingData: e.missingData } : {}),
+              ...(e.error === undefined ? {} : { error: e.error }),
+            })),
+          },
+        }
+      : {}),
+  };
+}
+
+async function evaluateRelease(
+  artefact: LoadedArtefact,
+  role: 'active' | 'shadow',
+  bundle: Parameters<LoadedArtefact['evaluator']['evaluate']>[0],
+  request: HookRequest,
+  options: HookRunOptions,
+): Promise<ReleaseEvaluation & { renderedCards: Card[] }> {
+  const started = performance.now();
+  const { definition, release } = artefact;
+  const base = { release: `${release.id}@${release.version}`, hash: release.hash, role };
+  try {
+    const results = await artefact.evaluator.evaluate(bundle, options.now);
+    const fired = results[definition.result.fired] === true;
+    const missing = definition.result.missingData === undefined ? [] : results[definition.result.missingData];
+    const missingData = Array.isArray(missing) ? missing.map(String) : [];
+    const context = request.context as unknown as { patientId: string; userId?: string; encounterId?: string };
+    const renderedCards = fired
+      ? renderCards({
+          templates: definition.cards,
+          release,
+          source: {
+            label: definition.cardSource.label,
+            url: definition.cardSource.url,
+            topic: { system: options.topicSystem, code: definition.id, display: definition.title },
+          },
+          results,
+          hook: request.hook,
+          context: { patientId: context.patientId, userId: context.userId, encounterId: context.encounterId },
+          now: options.now,
+          valueSets: options.knowledge.valueSets,
+          defaultOverrideReasons: options.knowledge.overrideReasons,
+        })
+      : [];
+    return {
+      ...base,
+      result: fired ? 'fired' : missingData.length > 0 ? 'incomplete' : 'not-fired',
+      missingData,
+      cards: renderedCards.map((c) => ({
+        uuid: c.uuid,
+        indicator: c.indicator,
+        summary: c.summary,
+        suggestions: (c.suggestions ?? []).map((s) => s.uuid),
+      })),
+      evaluationMs: performance.now() - started,
+      renderedCards,
+    };
+  } catch (error) {
+    return {
+      ...base,
+      result: 'error',
+      missingData: [],
+      error: ruleFailure(error, base.release),
+      cards: [],
+      evaluationMs: performance.now() - started,
+      renderedCards: [],
+    };
+  }
+}
+
+/** The OperationOutcome of a failing rule, with the CQL location kept (house style: AnnotatedError). */
+function ruleFailure(error: unknown, release: string): OperationOutcome {
+  const where =
+    error instanceof CqlEvaluationError
+      ? [error.location.library, error.location.expression, error.location.locator].filter((x) => x !== undefined).join(' ')
+      : undefined;
+  const kind = error instanceof CardTemplateError ? 'card template' : 'evaluation';
+  return {
+    resourceType: 'OperationOutcome',
+    issue: [
+      {
+        severity: 'error',
+        code: 'exception',
+        diagnostics: `${release}: ${kind} failed${where ? ` at ${where}` : ''}: ${error instanceof Error ? error.message : String(error)}`,
+      },
+    ],
+  };
+}

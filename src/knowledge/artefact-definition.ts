@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { cardTemplateSchema } from '../cards/card-template.js';
+
+/**
+ * The metadata of a knowledge artefact (`knowledge/<id>/artefact.json`): what it is, where its clinical
+ * content comes from, how its CQL results are read, and its cards. design.md §4 "A knowledge artefact".
+ */
+export const artefactDefinitionSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/),
+    version: z.string().regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, 'a semantic version'),
+    status: z.enum(['draft', 'active', 'retired']),
+    title: z.string().min(1).max(200),
+    description: z.string().min(1),
+    owner: z.string().min(1),
+    authors: z.array(z.string().min(1)).min(1),
+    /** The CQL library this artefact evaluates: its `library X version 'v'` must match. */
+    library: z.object({ name: z.string().min(1), file: z.string().min(1) }).strict(),
+    sources: z
+      .array(z.object({ label: z.string().min(1), url: z.url(), citation: z.string().min(1).optional() }).strict())
+      .min(1),
+    /** How the results are read: which expression says the rule fired, which lists missing data. */
+    result: z
+      .object({
+        fired: z.string().min(1),
+        /** A list of strings naming data that is missing; non-empty without a firing means "incomplete". */
+        missingData: z.string().min(1).optional(),
+      })
+      .strict(),
+    /** Link to the guidance the cards cite in their `source`. */
+    cardSource: z.object({ label: z.string().min(1).max(200), url: z.url() }).strict(),
+    cards: z.array(cardTemplateSchema).min(1),
+    changelog: z
+      .array(z.object({ version: z.string().min(1), date: z.iso.date(), changes: z.array(z.string().min(1)).min(1) }).strict())
+      .min(1),
+  })
+  .strict();
+
+export type ArtefactDefinition = z.infer<typeof artefactDefinitionSchema>;
