@@ -44,7 +44,8 @@ function plainText(value: unknown): string {
 }
 
 function isTrue(results: ExpressionResults, name: string): boolean {
-  if (!(name in results)) throw new CardTemplateError(`The template names an expression the library does not define: "${name}"`);
+  if (!(name in results))
+    throw new CardTemplateError(`The template names an expression the library does not define: "${name}"`);
   const value = results[name];
   return value === true || (Array.isArray(value) && value.length > 0);
 }
@@ -61,7 +62,13 @@ function choose<T>(value: Conditional<T>, results: ExpressionResults): T | undef
 
 /** Renders the cards of every template whose `when` expression is true. */
 export function renderCards(input: CardRenderInput): Card[] {
-  const view = { ...input.results, context: input.context, release: input.release, now: input.now, today: input.now.slice(0, 10) };
+  const view = {
+    ...input.results,
+    context: input.context,
+    release: input.release,
+    now: input.now,
+    today: input.now.slice(0, 10),
+  };
   const render = (template: string, escape: (v: unknown) => string = plainText) =>
     Mustache.render(template, view, {}, { escape }).trim();
   const cards: Card[] = [];
@@ -80,11 +87,22 @@ export function renderCards(input: CardRenderInput): Card[] {
         const actions = s.actions.flatMap((a): Action[] => {
           switch (a.type) {
             case 'create':
-              return [{ type: 'create', description: render(a.description), resource: medicationRequest(a.resource, input) }];
+              return [
+                {
+                  type: 'create',
+                  description: render(a.description),
+                  resource: medicationRequest(a.resource, input),
+                },
+              ];
             case 'delete':
               return targets(input.results, a.forEach).map((t) => ({
                 type: 'delete',
-                description: Mustache.render(a.description, { ...view, ...t }, {}, { escape: plainText }).trim(),
+                description: Mustache.render(
+                  a.description,
+                  { ...view, ...t },
+                  {},
+                  { escape: plainText },
+                ).trim(),
                 resourceId: `${t.resourceType}/${t.id}`,
               }));
           }
@@ -120,15 +138,21 @@ export function renderCards(input: CardRenderInput): Card[] {
 }
 
 function truncate(summary: string): string {
-  return summary.length <= SUMMARY_MAX_LENGTH ? summary : `${summary.slice(0, SUMMARY_MAX_LENGTH - 1).trimEnd()}…`;
+  return summary.length <= SUMMARY_MAX_LENGTH
+    ? summary
+    : `${summary.slice(0, SUMMARY_MAX_LENGTH - 1).trimEnd()}…`;
 }
 
 function targets(results: ExpressionResults, name: string): Array<{ resourceType: string; id: string }> {
   const value = results[name];
-  if (!Array.isArray(value)) throw new CardTemplateError(`"${name}" must be a list of tuples with resourceType and id`);
+  if (!Array.isArray(value))
+    throw new CardTemplateError(`"${name}" must be a list of tuples with resourceType and id`);
   return value.filter(
     (t): t is { resourceType: string; id: string } =>
-      typeof t === 'object' && t !== null && typeof (t as { id?: unknown }).id === 'string' && typeof (t as { resourceType?: unknown }).resourceType === 'string',
+      typeof t === 'object' &&
+      t !== null &&
+      typeof (t as { id?: unknown }).id === 'string' &&
+      typeof (t as { resourceType?: unknown }).resourceType === 'string',
   );
 }
 
@@ -139,7 +163,10 @@ function medicationRequest(t: MedicationRequestTemplate, input: CardRenderInput)
     throw new CardTemplateError(`"${t.medication.display}" is not in the value set ${t.medication.valueSet}`);
   }
   const { userId, encounterId, patientId } = input.context;
-  const requester = userId !== undefined && /^(Practitioner|PractitionerRole)\//.test(userId) ? { requester: { reference: userId } } : {};
+  const requester =
+    userId !== undefined && /^(Practitioner|PractitionerRole)\//.test(userId)
+      ? { requester: { reference: userId } }
+      : {};
   return {
     resourceType: 'MedicationRequest',
     id: randomUUID(),
@@ -154,14 +181,21 @@ function medicationRequest(t: MedicationRequestTemplate, input: CardRenderInput)
     dosageInstruction: [
       {
         text: t.dosageText,
-        timing: { repeat: { frequency: t.timing.frequency, period: t.timing.period, periodUnit: t.timing.periodUnit } },
+        timing: {
+          repeat: { frequency: t.timing.frequency, period: t.timing.period, periodUnit: t.timing.periodUnit },
+        },
         route: { coding: [t.route], text: t.route.display },
         doseAndRate: [{ doseQuantity: { value: t.dose.value, unit: t.dose.unit } }],
       },
     ],
     dispenseRequest: {
       quantity: { value: t.supply.quantity, unit: t.supply.unit },
-      expectedSupplyDuration: { value: t.supply.days, unit: 'days', system: 'http://unitsofmeasure.org', code: 'd' },
+      expectedSupplyDuration: {
+        value: t.supply.days,
+        unit: 'days',
+        system: 'http://unitsofmeasure.org',
+        code: 'd',
+      },
     },
   };
 }

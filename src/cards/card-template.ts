@@ -18,7 +18,9 @@ function conditional<T extends z.ZodType>(value: T) {
 }
 
 const indicator = z.enum(['info', 'warning', 'critical']);
-const coding = z.object({ system: z.string().min(1), code: z.string().min(1), display: z.string().min(1) }).strict();
+const coding = z
+  .object({ system: z.string().min(1), code: z.string().min(1), display: z.string().min(1) })
+  .strict();
 
 /** A medication named by its display term in a value set: the code comes from the value set, never typed. */
 const medicationFromValueSet = z.object({ valueSet: z.string().min(1), display: z.string().min(1) }).strict();
@@ -30,16 +32,28 @@ const medicationRequestTemplate = z
     dosageText: z.string().min(1),
     dose: z.object({ value: z.number().positive(), unit: z.string().min(1) }).strict(),
     timing: z
-      .object({ frequency: z.number().int().positive(), period: z.number().positive(), periodUnit: z.enum(['h', 'd', 'wk', 'mo']) })
+      .object({
+        frequency: z.number().int().positive(),
+        period: z.number().positive(),
+        periodUnit: z.enum(['h', 'd', 'wk', 'mo']),
+      })
       .strict(),
     route: coding,
-    supply: z.object({ quantity: z.number().positive(), unit: z.string().min(1), days: z.number().int().positive() }).strict(),
+    supply: z
+      .object({ quantity: z.number().positive(), unit: z.string().min(1), days: z.number().int().positive() })
+      .strict(),
     reason: z.string().min(1),
   })
   .strict();
 
 const actionTemplate = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('create'), description: z.string().min(1), resource: medicationRequestTemplate }).strict(),
+  z
+    .object({
+      type: z.literal('create'),
+      description: z.string().min(1),
+      resource: medicationRequestTemplate,
+    })
+    .strict(),
   z
     .object({
       type: z.literal('delete'),

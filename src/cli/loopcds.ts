@@ -25,7 +25,10 @@ async function main(argv: string[]): Promise<number> {
       return serve(config);
     case 'knowledge':
       if (sub === 'build') {
-        return buildKnowledge({ knowledgeDirs: [config.knowledgeDir, ...config.extraLibraryDirs], cacheDir: config.elmCacheDir });
+        return buildKnowledge({
+          knowledgeDirs: [config.knowledgeDir, ...config.extraLibraryDirs],
+          cacheDir: config.elmCacheDir,
+        });
       }
       process.stderr.write(`Unknown knowledge command: ${sub ?? '(none)'}\n${USAGE}\n`);
       return 2;
@@ -61,7 +64,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof ConfigError || error instanceof KnowledgeLoadError) process.stderr.write(`${error.message}\n`);
+    if (error instanceof ConfigError || error instanceof KnowledgeLoadError)
+      process.stderr.write(`${error.message}\n`);
     else process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exitCode = 1;
   },

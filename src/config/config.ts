@@ -29,7 +29,11 @@ export const configSchema = z
     /** Pages of a FHIR search followed within the deadline. */
     fhirMaxPages: z.number().int().min(1).max(100),
     /** Largest request body accepted, in bytes. */
-    bodyLimitBytes: z.number().int().min(1024).max(50 * 1024 * 1024),
+    bodyLimitBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(50 * 1024 * 1024),
     /** IANA time zone whose offset `now` carries (UK clocks change between GMT and BST). */
     timeZone: z.string().min(1),
     /** Allow the `org.loopcds.evaluation-time` request extension to set `now` (testing and "try it" only). */
@@ -101,7 +105,14 @@ function coerce(key: keyof z.infer<typeof configSchema>, raw: string): unknown {
         .split(path.delimiter)
         .map((s) => s.trim())
         .filter((s) => s.length > 0);
-    default:
+    case 'host':
+    case 'publicUrl':
+    case 'knowledgeDir':
+    case 'elmCacheDir':
+    case 'valueSetDir':
+    case 'servicesDir':
+    case 'timeZone':
+    case 'logLevel':
       return raw;
   }
 }
@@ -110,9 +121,11 @@ function coerce(key: keyof z.infer<typeof configSchema>, raw: string): unknown {
  * Builds the configuration from defaults, then environment variables, then explicit overrides,
  * validates it and deep-freezes it.
  */
-export function loadConfig(
-  options: { root: string; env?: Env; overrides?: Partial<z.infer<typeof configSchema>> },
-): LoopcdsConfig {
+export function loadConfig(options: {
+  root: string;
+  env?: Env;
+  overrides?: Partial<z.infer<typeof configSchema>>;
+}): LoopcdsConfig {
   const env = options.env ?? {};
   const merged: Record<string, unknown> = { ...defaultConfig(options.root) };
   const problems: string[] = [];
@@ -120,7 +133,8 @@ export function loadConfig(
     if (value === undefined) continue;
     const key = ENV_KEYS[name];
     if (key !== undefined) merged[key] = coerce(key, value);
-    else if (name.startsWith('LOOPCDS_') && !KNOWN_ELSEWHERE.has(name)) problems.push(`${name}: unknown setting`);
+    else if (name.startsWith('LOOPCDS_') && !KNOWN_ELSEWHERE.has(name))
+      problems.push(`${name}: unknown setting`);
   }
   Object.assign(merged, options.overrides ?? {});
   const parsed = configSchema.safeParse(merged);

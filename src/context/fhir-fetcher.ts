@@ -62,15 +62,23 @@ export class FhirFetcher {
   }
 
   private async request(url: string, deadline: Deadline): Promise<FhirResource> {
-    if (deadline.expired) throw new FhirFetchError('timeout', new DeadlineExceededError(deadline.budgetMs).message);
+    if (deadline.expired)
+      throw new FhirFetchError('timeout', new DeadlineExceededError(deadline.budgetMs).message);
     let result: unknown;
     try {
       result = await this.client.request(url, { options: { signal: deadline.signal } });
     } catch (error) {
       throw classify(error, deadline);
     }
-    if (typeof result !== 'object' || result === null || typeof (result as { resourceType?: unknown }).resourceType !== 'string') {
-      throw new FhirFetchError('malformed', `The FHIR server answered ${url} with something that is not a FHIR resource`);
+    if (
+      typeof result !== 'object' ||
+      result === null ||
+      typeof (result as { resourceType?: unknown }).resourceType !== 'string'
+    ) {
+      throw new FhirFetchError(
+        'malformed',
+        `The FHIR server answered ${url} with something that is not a FHIR resource`,
+      );
     }
     return result as FhirResource;
   }
@@ -79,25 +87,49 @@ export class FhirFetcher {
 function nextLink(bundle: FhirBundle): string | undefined {
   const links = bundle['link'];
   if (!Array.isArray(links)) return undefined;
-  const next = links.find((l: { relation?: unknown; url?: unknown }) => l?.relation === 'next' && typeof l.url === 'string') as
-    | { url: string }
-    | undefined;
+  const next = links.find(
+    (l: { relation?: unknown; url?: unknown }) => l?.relation === 'next' && typeof l.url === 'string',
+  ) as { url: string } | undefined;
   return next?.url;
 }
 
 function classify(error: unknown, deadline: Deadline): FhirFetchError {
   if (deadline.signal.aborted) {
-    return new FhirFetchError('timeout', new DeadlineExceededError(deadline.budgetMs).message, undefined, undefined, error);
+    return new FhirFetchError(
+      'timeout',
+      new DeadlineExceededError(deadline.budgetMs).message,
+      undefined,
+      undefined,
+      error,
+    );
   }
   const e = error as { response?: { status?: unknown; data?: unknown }; name?: unknown; message?: unknown };
   const status = typeof e?.response?.status === 'number' ? e.response.status : undefined;
   if (status !== undefined) {
     const data = e.response?.data;
     if (status >= 200 && status < 300) {
-      return new FhirFetchError('malformed', `The FHIR server answered with a body that is not JSON (HTTP ${status})`, status, undefined, error);
+      return new FhirFetchError(
+        'malformed',
+        `The FHIR server answered with a body that is not JSON (HTTP ${status})`,
+        status,
+        undefined,
+        error,
+      );
     }
-    return new FhirFetchError('http', `The FHIR server answered HTTP ${status}`, status, isOperationOutcome(data) ? data : undefined, error);
+    return new FhirFetchError(
+      'http',
+      `The FHIR server answered HTTP ${status}`,
+      status,
+      isOperationOutcome(data) ? data : undefined,
+      error,
+    );
   }
   const message = typeof e?.message === 'string' ? e.message : String(error);
-  return new FhirFetchError('network', `The FHIR server could not be reached: ${message}`, undefined, undefined, error);
+  return new FhirFetchError(
+    'network',
+    `The FHIR server could not be reached: ${message}`,
+    undefined,
+    undefined,
+    error,
+  );
 }

@@ -6,9 +6,15 @@ import type { FhirResource } from '../engine/patient-bundle.js';
  * its drug by reference gets the referenced Medication's `code` copied in (FHIR R4 medication[x] is a
  * choice: the reference is replaced, and kept in an extension for the evidence trail).
  */
-export const RESOLVED_FROM_EXTENSION = 'https://loopcds.org/fhir/StructureDefinition/medication-resolved-from';
+export const RESOLVED_FROM_EXTENSION =
+  'https://loopcds.org/fhir/StructureDefinition/medication-resolved-from';
 
-const MEDICATION_USERS = new Set(['MedicationRequest', 'MedicationStatement', 'MedicationDispense', 'MedicationAdministration']);
+const MEDICATION_USERS = new Set([
+  'MedicationRequest',
+  'MedicationStatement',
+  'MedicationDispense',
+  'MedicationAdministration',
+]);
 
 export interface MedicationLookup {
   /** Medications known by `Medication/<id>` (from prefetch, the record or a fetch). */
@@ -16,7 +22,10 @@ export interface MedicationLookup {
 }
 
 /** The references (`Medication/<id>`) that are neither contained nor in `known`: these must be fetched. */
-export function unresolvedMedicationReferences(resources: readonly FhirResource[], known: ReadonlyMap<string, FhirResource>): string[] {
+export function unresolvedMedicationReferences(
+  resources: readonly FhirResource[],
+  known: ReadonlyMap<string, FhirResource>,
+): string[] {
   const missing = new Set<string>();
   for (const r of resources) {
     const ref = referenceOf(r);
@@ -28,14 +37,20 @@ export function unresolvedMedicationReferences(resources: readonly FhirResource[
 }
 
 /** Returns copies of the resources with every resolvable `medicationReference` turned into a code. */
-export function resolveMedications(resources: readonly FhirResource[], lookup: MedicationLookup): FhirResource[] {
+export function resolveMedications(
+  resources: readonly FhirResource[],
+  lookup: MedicationLookup,
+): FhirResource[] {
   return resources.map((r) => {
     const ref = referenceOf(r);
     if (ref === undefined) return r;
-    const medication = ref.startsWith('#') ? containedMedication(r, ref.slice(1)) : lookup.byReference.get(relativeReference(ref) ?? '');
+    const medication = ref.startsWith('#')
+      ? containedMedication(r, ref.slice(1))
+      : lookup.byReference.get(relativeReference(ref) ?? '');
     const code = medication?.['code'];
     if (code === undefined || code === null) return r;
-    const { medicationReference: _dropped, ...rest } = r;
+    const rest: FhirResource = { ...r };
+    delete rest['medicationReference'];
     const extensions = Array.isArray(r['extension']) ? (r['extension'] as unknown[]) : [];
     return {
       ...rest,

@@ -47,9 +47,12 @@ export interface PatientDataOptions {
  * token, every query in parallel under one deadline; `null` means "no data" and is not fetched. Draft
  * orders are merged in, and `medicationReference` resolved to a code.
  */
-export async function buildPatientData(request: DataRequest, options: PatientDataOptions): Promise<PatientData> {
+export async function buildPatientData(
+  request: DataRequest,
+  options: PatientDataOptions,
+): Promise<PatientData> {
   const started = performance.now();
-  const patientId = String(request.context['patientId'] ?? '');
+  const patientId = typeof request.context['patientId'] === 'string' ? request.context['patientId'] : '';
   const report: PrefetchReport = { supplied: [], fetched: [], missing: [] };
   const resources = new Map<string, FhirResource>();
   const add = (r: FhirResource) => resources.set(`${r.resourceType}/${r.id ?? resources.size}`, r);
@@ -67,20 +70,27 @@ export async function buildPatientData(request: DataRequest, options: PatientDat
       continue;
     }
     const url = resolvePrefetchTemplate(template, request.context);
-    if (url === undefined) report.missing.push({ key, reason: 'its prefetch template cannot be resolved from the context' });
+    if (url === undefined)
+      report.missing.push({ key, reason: 'its prefetch template cannot be resolved from the context' });
     else toFetch.push({ key, url });
   }
   const prefetchMs = performance.now() - started;
 
   const fallbackStarted = performance.now();
   const access: FhirServerAccess | undefined =
-    request.fhirServer === undefined ? undefined : { baseUrl: request.fhirServer, accessToken: request.fhirAuthorization?.access_token };
-  const fetcher = access === undefined ? undefined : (options.createFetcher ?? ((a, p) => new FhirFetcher(a, p)))(access, options.maxPages);
+    request.fhirServer === undefined
+      ? undefined
+      : { baseUrl: request.fhirServer, accessToken: request.fhirAuthorization?.access_token };
+  const fetcher =
+    access === undefined
+      ? undefined
+      : (options.createFetcher ?? ((a, p) => new FhirFetcher(a, p)))(access, options.maxPages);
   const deadline = new Deadline(options.deadlineMs);
   try {
     if (toFetch.length > 0) {
       if (fetcher === undefined) {
-        for (const { key } of toFetch) report.missing.push({ key, reason: 'not in prefetch, and the request names no fhirServer' });
+        for (const { key } of toFetch)
+          report.missing.push({ key, reason: 'not in prefetch, and the request names no fhirServer' });
       } else {
         const settled = await Promise.allSettled(toFetch.map(({ url }) => fetcher.get(url, deadline)));
         settled.forEach((result, i) => {
@@ -89,7 +99,10 @@ export async function buildPatientData(request: DataRequest, options: PatientDat
             report.fetched.push(key);
             for (const r of resourcesOf(result.value)) add(r);
           } else {
-            report.missing.push({ key, reason: failureReason(result.status === 'rejected' ? result.reason : 'an OperationOutcome') });
+            report.missing.push({
+              key,
+              reason: failureReason(result.status === 'rejected' ? result.reason : 'an OperationOutcome'),
+            });
           }
         });
       }
@@ -98,16 +111,26 @@ export async function buildPatientData(request: DataRequest, options: PatientDat
     for (const r of draftOrderResources(request.context['draftOrders'])) add(r);
 
     const medications = new Map<string, FhirResource>();
-    for (const r of resources.values()) if (r.resourceType === 'Medication' && r.id !== undefined) medications.set(`Medication/${r.id}`, r);
+    for (const r of resources.values())
+      if (r.resourceType === 'Medication' && r.id !== undefined) medications.set(`Medication/${r.id}`, r);
     const unresolved = unresolvedMedicationReferences([...resources.values()], medications);
     if (unresolved.length > 0 && fetcher !== undefined) {
       const settled = await Promise.allSettled(unresolved.map((ref) => fetcher.get(ref, deadline)));
       settled.forEach((result, i) => {
-        if (result.status === 'fulfilled' && result.value.resourceType === 'Medication') medications.set(unresolved[i]!, result.value);
-        else report.missing.push({ key: unresolved[i]!, reason: failureReason(result.status === 'rejected' ? result.reason : 'not a Medication') });
+        if (result.status === 'fulfilled' && result.value.resourceType === 'Medication')
+          medications.set(unresolved[i]!, result.value);
+        else
+          report.missing.push({
+            key: unresolved[i]!,
+            reason: failureReason(result.status === 'rejected' ? result.reason : 'not a Medication'),
+          });
       });
     } else {
-      for (const ref of unresolved) report.missing.push({ key: ref, reason: 'a medicationReference that is not contained, prefetched or fetchable' });
+      for (const ref of unresolved)
+        report.missing.push({
+          key: ref,
+          reason: 'a medicationReference that is not contained, prefetched or fetchable',
+        });
     }
     const resolved = resolveMedications([...resources.values()], { byReference: medications });
 
@@ -118,7 +141,10 @@ export async function buildPatientData(request: DataRequest, options: PatientDat
       bundle: patientBundle(ordered),
       report,
       hasPatient: patient !== undefined,
-      timings: { prefetchMs, fallbackMs: toFetch.length > 0 || unresolved.length > 0 ? performance.now() - fallbackStarted : 0 },
+      timings: {
+        prefetchMs,
+        fallbackMs: toFetch.length > 0 || unresolved.length > 0 ? performance.now() - fallbackStarted : 0,
+      },
     };
   } finally {
     deadline.close();
@@ -126,14 +152,20 @@ export async function buildPatientData(request: DataRequest, options: PatientDat
 }
 
 function isResource(value: unknown): value is FhirResource {
-  return typeof value === 'object' && value !== null && typeof (value as { resourceType?: unknown }).resourceType === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { resourceType?: unknown }).resourceType === 'string'
+  );
 }
 
 /** The resources in a prefetch value: a Bundle's entries (less OperationOutcomes), or the resource itself. */
 function resourcesOf(value: FhirResource): FhirResource[] {
   if (value.resourceType !== 'Bundle') return isOperationOutcome(value) ? [] : [value];
   const entries = (value as FhirBundle).entry ?? [];
-  return entries.map((e) => e.resource).filter((r): r is FhirResource => isResource(r) && !isOperationOutcome(r));
+  return entries
+    .map((e) => e.resource)
+    .filter((r): r is FhirResource => isResource(r) && !isOperationOutcome(r));
 }
 
 function failureReason(error: unknown): string {

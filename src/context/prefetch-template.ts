@@ -14,7 +14,10 @@ const USER_TOKENS: Record<string, string> = {
   userRelatedPersonId: 'RelatedPerson',
 };
 
-export function resolvePrefetchTemplate(template: string, context: Readonly<Record<string, unknown>>): string | undefined {
+export function resolvePrefetchTemplate(
+  template: string,
+  context: Readonly<Record<string, unknown>>,
+): string | undefined {
   let unresolved = false;
   const resolved = template.replace(TOKEN, (_match, token: string) => {
     const value = tokenValue(token, context);

@@ -47,7 +47,8 @@ export class CqlEvaluator {
     private readonly model: FhirModel = getFhirModel(),
   ) {
     const repository: Record<string, ElmLibrary> = {};
-    for (const lib of includes) repository[`${lib.library.identifier.id}|${lib.library.identifier.version ?? ''}`] = lib;
+    for (const lib of includes)
+      repository[`${lib.library.identifier.id}|${lib.library.identifier.version ?? ''}`] = lib;
     this.library = new cql.Library(main, new cql.Repository(repository));
   }
 
@@ -56,13 +57,20 @@ export class CqlEvaluator {
    * @param now the evaluation date-time with its offset (ISO 8601), the value of `Now()`
    * @param parameters CQL parameter values by name
    */
-  async evaluate(bundle: FhirBundle, now: string, parameters: Record<string, unknown> = {}): Promise<ExpressionResults> {
+  async evaluate(
+    bundle: FhirBundle,
+    now: string,
+    parameters: Record<string, unknown> = {},
+  ): Promise<ExpressionResults> {
     const executionTime = cql.DateTime.parse(now);
     if (executionTime === null) throw new Error(`Not an ISO 8601 date-time: ${now}`);
     const executor = new cql.Executor(this.library, this.terminology, parameters);
     let results;
     try {
-      results = await executor.exec_patient_context(new IndexedPatientSource(bundle, this.model) as unknown as cql.DataProvider, executionTime);
+      results = await executor.exec_patient_context(
+        new IndexedPatientSource(bundle, this.model) as unknown as cql.DataProvider,
+        executionTime,
+      );
     } catch (error) {
       throw toEvaluationError(error);
     }
@@ -77,7 +85,13 @@ export class CqlEvaluator {
 
 function toEvaluationError(error: unknown): CqlEvaluationError {
   if (error instanceof CqlEvaluationError) return error;
-  const e = error as { message?: unknown; libraryName?: unknown; expressionName?: unknown; localId?: unknown; locator?: unknown };
+  const e = error as {
+    message?: unknown;
+    libraryName?: unknown;
+    expressionName?: unknown;
+    localId?: unknown;
+    locator?: unknown;
+  };
   const message = typeof e?.message === 'string' ? e.message : String(error);
   const location: CqlErrorLocation = {};
   if (typeof e?.libraryName === 'string') location.library = e.libraryName;

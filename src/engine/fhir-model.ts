@@ -20,11 +20,53 @@ export function getFhirModel(): FhirModel {
       currentPatient(): object;
     };
     // Build one throw-away patient to reach cql-exec-fhir's Patient class, which it does not export.
-    source.loadBundles([{ resourceType: 'Bundle', entry: [{ resource: { resourceType: 'Patient', id: 'x' } }] }]);
-    shared = Object.freeze({
-      modelInfo: source._modelInfo,
-      patientPrototype: Object.getPrototypeOf(source.currentPatient()) as object,
-    });
+    source.loadBundles([
+      { resourceType: 'Bundle', entry: [{ resource: { resourceType: 'Patient', id: 'x' } }] },
+    ]);
+    const patientPrototype = Object.getPrototypeOf(source.currentPatient()) as object;
+    memoiseModelLookups(
+      source._modelInfo as ModelInfoLike,
+      Object.getPrototypeOf(patientPrototype) as FhirObjectPrototype,
+    );
+    shared = Object.freeze({ modelInfo: source._modelInfo, patientPrototype });
   }
   return shared;
+}
+
+interface ModelInfoLike {
+  findClass(name: string): unknown;
+}
+
+interface FhirObjectPrototype {
+  _typeHierarchy(this: { getTypeInfo(): object | undefined }): unknown[];
+}
+
+/**
+ * cql-exec-fhir recomputes two pure functions of the (immutable) model info on every use: the class for a
+ * type name (`findClass`, string manipulation on a miss), and an object's type hierarchy (every `is` / `as`
+ * on a choice element rebuilds it). Profiling a 300-resource patient showed them among the top costs, so
+ * both are memoised, once, for the process. Results are shared read-only arrays and objects.
+ */
+function memoiseModelLookups(modelInfo: ModelInfoLike, fhirObject: FhirObjectPrototype): void {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with .call(modelInfo)
+  const original = modelInfo.findClass;
+  const findClass = (name: string): unknown => original.call(modelInfo, name);
+  const classes = new Map<string, unknown>();
+  modelInfo.findClass = (name: string) => {
+    if (!classes.has(name)) classes.set(name, findClass(name));
+    return classes.get(name);
+  };
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with .call(this)
+  const typeHierarchy = fhirObject._typeHierarchy;
+  const hierarchies = new WeakMap<object, unknown[]>();
+  fhirObject._typeHierarchy = function memoisedTypeHierarchy(this: { getTypeInfo(): object | undefined }) {
+    const typeInfo = this.getTypeInfo();
+    if (typeInfo === undefined || typeInfo === null) return typeHierarchy.call(this);
+    let hierarchy = hierarchies.get(typeInfo);
+    if (hierarchy === undefined) {
+      hierarchy = typeHierarchy.call(this);
+      hierarchies.set(typeInfo, hierarchy);
+    }
+    return hierarchy;
+  };
 }

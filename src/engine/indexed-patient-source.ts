@@ -33,17 +33,21 @@ export class IndexedPatientSource {
       else list.push(resource);
     }
     const wrapped = new Map<string, unknown[]>();
-    const proto = model.patientPrototype as { constructor: new (b: FhirBundle, m: unknown, o: object) => PatientLike };
+    const proto = model.patientPrototype as {
+      constructor: new (b: FhirBundle, m: unknown, o: object) => PatientLike;
+    };
     const patient = new proto.constructor(bundle, model.modelInfo, {});
     // FHIRObject is the parent class of Patient; it wraps every retrieved record.
-    const FhirObject = Object.getPrototypeOf(proto).constructor as FhirObjectCtor;
+    const FhirObject = (Object.getPrototypeOf(proto) as { constructor: FhirObjectCtor }).constructor;
     patient.findRecords = (profile: string, retrieveDetails?: { datatype?: string }) => {
       const classInfo = modelInfo.findClass(retrieveDetails?.datatype ?? profile);
       if (classInfo === undefined) return [];
       const resourceType = classInfo.name.replace(/^FHIR\./, '');
       let records = wrapped.get(resourceType);
       if (records === undefined) {
-        records = (byType.get(resourceType) ?? []).map((json) => new FhirObject(json, classInfo, model.modelInfo));
+        records = (byType.get(resourceType) ?? []).map(
+          (json) => new FhirObject(json, classInfo, model.modelInfo),
+        );
         wrapped.set(resourceType, records);
       }
       return records;

@@ -10,9 +10,15 @@ export function toPlainValue(value: unknown, depth = 0): unknown {
   const v = value as Record<string, unknown> & { toString(): string };
   if (v.isDateTime === true || v.isDate === true || v.isTime === true) return v.toString();
   if (v.isQuantity === true) return { value: v.value, unit: v.unit };
-  if (v.isRatio === true) return { numerator: toPlainValue(v.numerator, depth + 1), denominator: toPlainValue(v.denominator, depth + 1) };
-  if (v.isCode === true) return dropUndefined({ system: v.system, code: v.code, display: v.display, version: v.version });
-  if (v.isConcept === true) return dropUndefined({ codes: toPlainValue(v.codes, depth + 1), display: v.display });
+  if (v.isRatio === true)
+    return {
+      numerator: toPlainValue(v.numerator, depth + 1),
+      denominator: toPlainValue(v.denominator, depth + 1),
+    };
+  if (v.isCode === true)
+    return dropUndefined({ system: v.system, code: v.code, display: v.display, version: v.version });
+  if (v.isConcept === true)
+    return dropUndefined({ codes: toPlainValue(v.codes, depth + 1), display: v.display });
   if (v.isInterval === true) {
     return {
       low: toPlainValue(v.low, depth + 1),

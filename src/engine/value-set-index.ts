@@ -30,7 +30,8 @@ class HashedValueSet extends cql.ValueSet {
         if (this.bareCodes.has(candidate)) return true;
       } else if (candidate !== null && typeof candidate === 'object') {
         const c = candidate as { code?: unknown; system?: unknown };
-        if (typeof c.code === 'string' && this.byCode.has(key(c.system as string | undefined, c.code))) return true;
+        if (typeof c.code === 'string' && this.byCode.has(key(c.system as string | undefined, c.code)))
+          return true;
       }
     }
     return false;
@@ -60,7 +61,11 @@ export class ValueSetIndex {
         .map((c) => new cql.Code(c.code, c.system, undefined, c.display));
       for (const c of vs.expansion?.contains ?? []) {
         if (c.code !== undefined && c.system !== undefined && c.display !== undefined) {
-          this.byDisplay.set(`${vs.url}|${c.display}`, { system: c.system, code: c.code, display: c.display });
+          this.byDisplay.set(`${vs.url}|${c.display}`, {
+            system: c.system,
+            code: c.code,
+            display: c.display,
+          });
         }
       }
       const versions = this.sets.get(vs.url) ?? new Map<string, HashedValueSet>();
@@ -94,13 +99,16 @@ export class ValueSetIndex {
    * The coding whose display term is exactly `display` in the value set `url`: how card templates name a
    * medication to suggest without typing its code (the code comes from the cited value set).
    */
-  codingByDisplay(url: string, display: string): { system: string; code: string; display: string } | undefined {
+  codingByDisplay(
+    url: string,
+    display: string,
+  ): { system: string; code: string; display: string } | undefined {
     return this.byDisplay.get(`${url}|${display}`);
   }
 
   /** Whether a system|code is in the value set (used outside CQL, e.g. to pre-screen patients). */
   contains(url: string, system: string | undefined, code: string): boolean {
     const vs = this.findValueSet(url);
-    return vs !== null && vs.hasMatch(new cql.Code(code, system));
+    return vs !== null && vs.hasMatch(new cql.Code(code, system)) === true;
   }
 }

@@ -5,16 +5,48 @@ import { OperationOutcomeError, type IssueType, type OperationOutcome } from './
  * docs/errors.md; test/unit/error-catalogue.test.ts keeps the two in step.
  */
 export const ERROR_CATALOGUE = {
-  LOOPCDS_ERR_MALFORMED_JSON: { status: 400, type: 'structure', message: 'The request body is not valid JSON.' },
-  LOOPCDS_ERR_INVALID_REQUEST: { status: 400, type: 'invalid', message: 'The request does not match the CDS Hooks schema.' },
-  LOOPCDS_ERR_INVALID_CONTEXT: { status: 400, type: 'invalid', message: 'The hook context is not valid for this hook.' },
-  LOOPCDS_ERR_HOOK_MISMATCH: { status: 400, type: 'invalid', message: 'The service does not answer this hook.' },
-  LOOPCDS_ERR_BODY_TOO_LARGE: { status: 413, type: 'too-costly', message: 'The request body is larger than allowed.' },
-  LOOPCDS_ERR_UNSUPPORTED_MEDIA: { status: 415, type: 'not-supported', message: 'The request body must be application/json.' },
+  LOOPCDS_ERR_MALFORMED_JSON: {
+    status: 400,
+    type: 'structure',
+    message: 'The request body is not valid JSON.',
+  },
+  LOOPCDS_ERR_INVALID_REQUEST: {
+    status: 400,
+    type: 'invalid',
+    message: 'The request does not match the CDS Hooks schema.',
+  },
+  LOOPCDS_ERR_INVALID_CONTEXT: {
+    status: 400,
+    type: 'invalid',
+    message: 'The hook context is not valid for this hook.',
+  },
+  LOOPCDS_ERR_HOOK_MISMATCH: {
+    status: 400,
+    type: 'invalid',
+    message: 'The service does not answer this hook.',
+  },
+  LOOPCDS_ERR_BODY_TOO_LARGE: {
+    status: 413,
+    type: 'too-costly',
+    message: 'The request body is larger than allowed.',
+  },
+  LOOPCDS_ERR_UNSUPPORTED_MEDIA: {
+    status: 415,
+    type: 'not-supported',
+    message: 'The request body must be application/json.',
+  },
   LOOPCDS_ERR_UNKNOWN_SERVICE: { status: 404, type: 'not-found', message: 'No CDS service has this id.' },
   LOOPCDS_ERR_NOT_FOUND: { status: 404, type: 'not-found', message: 'No such resource.' },
-  LOOPCDS_ERR_METHOD_NOT_ALLOWED: { status: 405, type: 'not-supported', message: 'This method is not allowed here.' },
-  LOOPCDS_ERR_DATA_UNOBTAINABLE: { status: 412, type: 'incomplete', message: 'The data the service needs could not be obtained.' },
+  LOOPCDS_ERR_METHOD_NOT_ALLOWED: {
+    status: 405,
+    type: 'not-supported',
+    message: 'This method is not allowed here.',
+  },
+  LOOPCDS_ERR_DATA_UNOBTAINABLE: {
+    status: 412,
+    type: 'incomplete',
+    message: 'The data the service needs could not be obtained.',
+  },
   LOOPCDS_ERR_INTERNAL: { status: 500, type: 'exception', message: 'An internal error occurred.' },
 } as const satisfies Record<string, { status: number; type: IssueType; message: string }>;
 
@@ -42,5 +74,9 @@ export function outcomeFor(code: ErrorCode, diagnostics?: string, expression?: s
 
 /** Creates the error to throw for a catalogue code. */
 export function loopcdsError(code: ErrorCode, diagnostics?: string, cause?: unknown, expression?: string[]) {
-  return new OperationOutcomeError(outcomeFor(code, diagnostics, expression), ERROR_CATALOGUE[code].status, cause);
+  return new OperationOutcomeError(
+    outcomeFor(code, diagnostics, expression),
+    ERROR_CATALOGUE[code].status,
+    cause,
+  );
 }

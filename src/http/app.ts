@@ -38,7 +38,11 @@ export function buildApp(deps: AppDeps): Express {
       },
       // No headers (Authorization!), no bodies, no query strings: no tokens and no patient data in logs.
       serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+        req: (req: { id: string; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          path: req.url.split('?')[0],
+        }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
     }),
@@ -53,7 +57,12 @@ export function buildApp(deps: AppDeps): Express {
       maxAge: 86_400, // 1 day of preflight caching
     }),
   );
-  app.use(express.json({ limit: deps.config.bodyLimitBytes, type: ['application/json', 'application/fhir+json', 'application/*+json'] }));
+  app.use(
+    express.json({
+      limit: deps.config.bodyLimitBytes,
+      type: ['application/json', 'application/fhir+json', 'application/*+json'],
+    }),
+  );
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -61,7 +70,14 @@ export function buildApp(deps: AppDeps): Express {
   app.get('/readyz', (_req, res) => {
     res.json({ status: 'ready', services: deps.knowledge().services.size });
   });
-  app.use(cdsServicesRouter({ config: deps.config, knowledge: deps.knowledge, recorder: deps.recorder, clock: deps.clock ?? (() => new Date()) }));
+  app.use(
+    cdsServicesRouter({
+      config: deps.config,
+      knowledge: deps.knowledge,
+      recorder: deps.recorder,
+      clock: deps.clock ?? (() => new Date()),
+    }),
+  );
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;

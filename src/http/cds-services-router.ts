@@ -1,4 +1,4 @@
-import express, { type Router } from 'express';
+import express, { type RequestHandler, type Router } from 'express';
 import type { CdsServiceResponse } from '../cards/card.js';
 import { evaluationTime } from '../engine/evaluation-time.js';
 import { loopcdsError } from '../errors/error-catalogue.js';
@@ -38,14 +38,25 @@ export function cdsServicesRouter(deps: CdsServicesDeps): Router {
     res.json({ services });
   });
 
-  router.post('/cds-services/:id', async (req, res) => {
+  router.post<{ id: string }>('/cds-services/:id', requireJson, async (req, res) => {
     const knowledge = deps.knowledge(); // one snapshot for the whole call, even if knowledge is swapped meanwhile
     const binding = knowledge.services.get(req.params.id);
-    if (binding === undefined) throw loopcdsError('LOOPCDS_ERR_UNKNOWN_SERVICE', `No CDS service "${req.params.id.slice(0, 64)}"`);
+    if (binding === undefined)
+      throw loopcdsError('LOOPCDS_ERR_UNKNOWN_SERVICE', `No CDS service "${req.params.id.slice(0, 64)}"`);
     const parsed = parseHookRequest(req.body, binding.definition.hook);
     if (!parsed.ok) {
-      const code = parsed.stage === 'hook' ? 'LOOPCDS_ERR_HOOK_MISMATCH' : parsed.stage === 'context' ? 'LOOPCDS_ERR_INVALID_CONTEXT' : 'LOOPCDS_ERR_INVALID_REQUEST';
-      throw loopcdsError(code, describe(parsed.issues), undefined, parsed.issues.slice(0, 20).map((i) => i.path));
+      const code =
+        parsed.stage === 'hook'
+          ? 'LOOPCDS_ERR_HOOK_MISMATCH'
+          : parsed.stage === 'context'
+            ? 'LOOPCDS_ERR_INVALID_CONTEXT'
+            : 'LOOPCDS_ERR_INVALID_REQUEST';
+      throw loopcdsError(
+        code,
+        describe(parsed.issues),
+        undefined,
+        parsed.issues.slice(0, 20).map((i) => i.path),
+      );
     }
     const response: CdsServiceResponse = await runHook(binding, parsed.request, {
       knowledge,
@@ -57,12 +68,18 @@ export function cdsServicesRouter(deps: CdsServicesDeps): Router {
     res.json(response);
   });
 
-  router.post('/cds-services/:id/feedback', (req, res) => {
+  router.post<{ id: string }>('/cds-services/:id/feedback', requireJson, (req, res) => {
     if (!deps.knowledge().services.has(req.params.id)) {
       throw loopcdsError('LOOPCDS_ERR_UNKNOWN_SERVICE', `No CDS service "${req.params.id.slice(0, 64)}"`);
     }
     const parsed = parseFeedbackRequest(req.body);
-    if (!parsed.ok) throw loopcdsError('LOOPCDS_ERR_INVALID_REQUEST', describe(parsed.issues), undefined, parsed.issues.slice(0, 20).map((i) => i.path));
+    if (!parsed.ok)
+      throw loopcdsError(
+        'LOOPCDS_ERR_INVALID_REQUEST',
+        describe(parsed.issues),
+        undefined,
+        parsed.issues.slice(0, 20).map((i) => i.path),
+      );
     const receivedAt = deps.clock().toISOString();
     deps.recorder.recordFeedback(
       parsed.request.feedback.map((f) => ({
@@ -79,14 +96,42 @@ export function cdsServicesRouter(deps: CdsServicesDeps): Router {
     res.status(200).json({});
   });
 
+  // Only the methods the spec defines; anything else on these paths is 405, not 404.
+  const methodNotAllowed: RequestHandler = (req) => {
+    throw loopcdsError(
+      'LOOPCDS_ERR_METHOD_NOT_ALLOWED',
+      `${req.method} is not allowed on ${req.path.slice(0, 200)}`,
+    );
+  };
+  router.all('/cds-services', methodNotAllowed);
+  router.all('/cds-services/:id', methodNotAllowed);
+  router.all('/cds-services/:id/feedback', methodNotAllowed);
+
   return router;
 }
+
+/** CDS Hooks requests are JSON; a body of another media type is 415, not a confusing schema error. */
+const requireJson: RequestHandler = (req, _res, next) => {
+  if (req.is(['application/json', 'application/fhir+json', 'application/*+json']) === false) {
+    throw loopcdsError(
+      'LOOPCDS_ERR_UNSUPPORTED_MEDIA',
+      `Content-Type ${String(req.headers['content-type']).slice(0, 100)}`,
+    );
+  }
+  next();
+};
 
 function evaluationNow(extension: Record<string, unknown> | undefined, deps: CdsServicesDeps): string {
   const requested = extension?.[EVALUATION_TIME_EXTENSION];
   if (requested !== undefined && deps.config.allowEvaluationTimeOverride) {
-    if (typeof requested !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?(Z|[+-]\d{2}:\d{2})$/.test(requested)) {
-      throw loopcdsError('LOOPCDS_ERR_INVALID_REQUEST', `extension.${EVALUATION_TIME_EXTENSION} must be an ISO 8601 date-time with offset`);
+    if (
+      typeof requested !== 'string' ||
+      !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?(Z|[+-]\d{2}:\d{2})$/.test(requested)
+    ) {
+      throw loopcdsError(
+        'LOOPCDS_ERR_INVALID_REQUEST',
+        `extension.${EVALUATION_TIME_EXTENSION} must be an ISO 8601 date-time with offset`,
+      );
     }
     return requested;
   }

@@ -23,14 +23,25 @@ export interface HookRunOptions {
  * the same data and `now`), cards from the active ones, and a record of it all. A release that fails is
  * reported beside the cards and never fails the call.
  */
-export async function runHook(binding: ServiceBinding, request: HookRequest, options: HookRunOptions): Promise<CdsServiceResponse> {
+export async function runHook(
+  binding: ServiceBinding,
+  request: HookRequest,
+  options: HookRunOptions,
+): Promise<CdsServiceResponse> {
   const context = request.context as unknown as Record<string, unknown>;
   const data = await buildPatientData(
-    { context, prefetch: request.prefetch, fhirServer: request.fhirServer, fhirAuthorization: request.fhirAuthorization },
+    {
+      context,
+      prefetch: request.prefetch,
+      fhirServer: request.fhirServer,
+      fhirAuthorization: request.fhirAuthorization,
+    },
     { ...options.data, prefetchTemplates: binding.definition.prefetch },
   );
   if (!data.hasPatient || data.report.missing.length > 0) {
-    const reasons = data.hasPatient ? [] : [`Patient/${data.patientId} was not in prefetch and could not be fetched`];
+    const reasons = data.hasPatient
+      ? []
+      : [`Patient/${data.patientId} was not in prefetch and could not be fetched`];
     reasons.push(...data.report.missing.map((m) => `${m.key}: ${m.reason}`));
     // CDS Hooks 2.0 §Prefetch: "the CDS Service MAY respond with 412 Precondition Failed".
     throw loopcdsError('LOOPCDS_ERR_DATA_UNOBTAINABLE', reasons.join('; '));
@@ -59,7 +70,9 @@ export async function runHook(binding: ServiceBinding, request: HookRequest, opt
     evaluations: evaluations.map(({ renderedCards: _cards, ...evaluation }) => evaluation),
   });
 
-  const unusual = evaluations.filter((e) => e.role === 'active' && (e.result === 'incomplete' || e.result === 'error'));
+  const unusual = evaluations.filter(
+    (e) => e.role === 'active' && (e.result === 'incomplete' || e.result === 'error'),
+  );
   return {
     cards,
     ...(unusual.length > 0
@@ -88,11 +101,15 @@ async function evaluateRelease(
   const { definition, release } = artefact;
   const base = { release: `${release.id}@${release.version}`, hash: release.hash, role };
   try {
-    const results = await artefact.evaluator.evaluate(bundle, options.now);
+    const results = await artefact.evaluator.evaluate(artefact.dataFilter.apply(bundle), options.now);
     const fired = results[definition.result.fired] === true;
     const missing = definition.result.missingData === undefined ? [] : results[definition.result.missingData];
     const missingData = Array.isArray(missing) ? missing.map(String) : [];
-    const context = request.context as unknown as { patientId: string; userId?: string; encounterId?: string };
+    const context = request.context as unknown as {
+      patientId: string;
+      userId?: string;
+      encounterId?: string;
+    };
     const renderedCards = fired
       ? renderCards({
           templates: definition.cards,
@@ -140,7 +157,9 @@ async function evaluateRelease(
 function ruleFailure(error: unknown, release: string): OperationOutcome {
   const where =
     error instanceof CqlEvaluationError
-      ? [error.location.library, error.location.expression, error.location.locator].filter((x) => x !== undefined).join(' ')
+      ? [error.location.library, error.location.expression, error.location.locator]
+          .filter((x) => x !== undefined)
+          .join(' ')
       : undefined;
   const kind = error instanceof CardTemplateError ? 'card template' : 'evaluation';
   return {

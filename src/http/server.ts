@@ -27,7 +27,13 @@ export async function startServer(
   const knowledge = await loadKnowledgeBase(config);
   getFhirModel();
   const recorder = options.recorder ?? new MemoryOutcomeRecorder();
-  const app = buildApp({ config, logger, knowledge: () => knowledge, recorder, ...(options.clock ? { clock: options.clock } : {}) });
+  const app = buildApp({
+    config,
+    logger,
+    knowledge: () => knowledge,
+    recorder,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);

@@ -17,7 +17,9 @@ export const artefactDefinitionSchema = z
     /** The CQL library this artefact evaluates: its `library X version 'v'` must match. */
     library: z.object({ name: z.string().min(1), file: z.string().min(1) }).strict(),
     sources: z
-      .array(z.object({ label: z.string().min(1), url: z.url(), citation: z.string().min(1).optional() }).strict())
+      .array(
+        z.object({ label: z.string().min(1), url: z.url(), citation: z.string().min(1).optional() }).strict(),
+      )
       .min(1),
     /** How the results are read: which expression says the rule fired, which lists missing data. */
     result: z
@@ -27,11 +29,36 @@ export const artefactDefinitionSchema = z
         missingData: z.string().min(1).optional(),
       })
       .strict(),
+    /**
+     * What the library reads (FHIR DataRequirement: type and code filter). Resources outside these are
+     * removed before evaluation; a test per artefact checks the results do not change.
+     */
+    dataRequirements: z
+      .array(
+        z
+          .object({
+            type: z.string().regex(/^[A-Z][A-Za-z]+$/),
+            codeFilter: z
+              .object({ path: z.string().min(1), valueSets: z.array(z.url()).min(1) })
+              .strict()
+              .optional(),
+          })
+          .strict(),
+      )
+      .min(1),
     /** Link to the guidance the cards cite in their `source`. */
     cardSource: z.object({ label: z.string().min(1).max(200), url: z.url() }).strict(),
     cards: z.array(cardTemplateSchema).min(1),
     changelog: z
-      .array(z.object({ version: z.string().min(1), date: z.iso.date(), changes: z.array(z.string().min(1)).min(1) }).strict())
+      .array(
+        z
+          .object({
+            version: z.string().min(1),
+            date: z.iso.date(),
+            changes: z.array(z.string().min(1)).min(1),
+          })
+          .strict(),
+      )
       .min(1),
   })
   .strict();

@@ -3,6 +3,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { codingSchema, type Coding } from '../cards/card-template.js';
 import { CqlEvaluator, type ElmLibrary } from '../engine/cql-evaluator.js';
+import { DataRequirementFilter, type DataRequirement } from '../engine/data-requirements.js';
 import { loadCompiledKnowledge } from '../engine/knowledge-compiler.js';
 import { loadValueSets } from '../engine/value-set.js';
 import { ValueSetIndex } from '../engine/value-set-index.js';
@@ -14,6 +15,8 @@ export interface LoadedArtefact {
   definition: ArtefactDefinition;
   release: { id: string; version: string; hash: string };
   evaluator: CqlEvaluator;
+  /** Drops what the artefact cannot read, before evaluation. */
+  dataFilter: DataRequirementFilter;
   /** Canonical urls of the value sets its library declares. */
   valueSetUrls: string[];
 }
@@ -59,7 +62,9 @@ export async function loadKnowledgeBase(locations: KnowledgeLocations): Promise<
   for (const lib of compiled) libraries.set(lib.id, { elm: lib.elm as ElmLibrary, hash: lib.hash });
   const valueSets = new ValueSetIndex(await loadValueSets(locations.valueSetDir));
 
-  const overrideFile = JSON.parse(await readFile(path.join(locations.knowledgeDir, 'override-reasons.json'), 'utf8')) as { reasons: unknown };
+  const overrideFile = JSON.parse(
+    await readFile(path.join(locations.knowledgeDir, 'override-reasons.json'), 'utf8'),
+  ) as { reasons: unknown };
   const overrideReasons = codingSchema.array().min(1).parse(overrideFile.reasons);
 
   const artefacts = new Map<string, LoadedArtefact>();
@@ -68,22 +73,37 @@ export async function loadKnowledgeBase(locations: KnowledgeLocations): Promise<
     const text = await readFile(file, 'utf8');
     const parsed = artefactDefinitionSchema.safeParse(JSON.parse(text));
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) problems.push(`${file}: ${issue.path.join('.')}: ${issue.message}`);
+      for (const issue of parsed.error.issues)
+        problems.push(`${file}: ${issue.path.join('.')}: ${issue.message}`);
       continue;
     }
     const definition = parsed.data;
     const lib = libraries.get(definition.library.name);
     if (lib === undefined) {
-      problems.push(`${file}: library ${definition.library.name} is not compiled (run \`npm run build:knowledge\`)`);
+      problems.push(
+        `${file}: library ${definition.library.name} is not compiled (run \`npm run build:knowledge\`)`,
+      );
       continue;
     }
     const libVersion = lib.elm.library.identifier.version;
     if (libVersion !== definition.version) {
-      problems.push(`${file}: version ${definition.version} does not match library ${definition.library.name} version '${libVersion}'`);
+      problems.push(
+        `${file}: version ${definition.version} does not match library ${definition.library.name} version '${libVersion}'`,
+      );
       continue;
     }
     const valueSetUrls = declaredValueSets(lib.elm);
-    for (const url of valueSetUrls) if (!valueSets.has(url)) problems.push(`${file}: value set ${url} is not in ${locations.valueSetDir}`);
+    for (const url of valueSetUrls)
+      if (!valueSets.has(url)) problems.push(`${file}: value set ${url} is not in ${locations.valueSetDir}`);
+    const requirements = definition.dataRequirements as DataRequirement[];
+    for (const r of requirements) {
+      for (const url of r.codeFilter?.valueSets ?? []) {
+        if (!valueSetUrls.includes(url))
+          problems.push(
+            `${file}: dataRequirements names ${url}, which ${definition.library.name} does not declare`,
+          );
+      }
+    }
     const includes = transitiveIncludes(lib.elm, libraries, problems, file);
     const hash = createHash('sha256')
       .update(text)
@@ -94,7 +114,12 @@ export async function loadKnowledgeBase(locations: KnowledgeLocations): Promise<
     artefacts.set(`${definition.id}@${definition.version}`, {
       definition,
       release,
-      evaluator: new CqlEvaluator(lib.elm, includes.map((i) => i.elm), valueSets),
+      evaluator: new CqlEvaluator(
+        lib.elm,
+        includes.map((i) => i.elm),
+        valueSets,
+      ),
+      dataFilter: new DataRequirementFilter(requirements, valueSets),
       valueSetUrls,
     });
   }
@@ -103,7 +128,8 @@ export async function loadKnowledgeBase(locations: KnowledgeLocations): Promise<
   for (const file of await jsonFiles(locations.servicesDir)) {
     const parsed = serviceDefinitionSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) problems.push(`${file}: ${issue.path.join('.')}: ${issue.message}`);
+      for (const issue of parsed.error.issues)
+        problems.push(`${file}: ${issue.path.join('.')}: ${issue.message}`);
       continue;
     }
     const definition = parsed.data;
@@ -114,7 +140,11 @@ export async function loadKnowledgeBase(locations: KnowledgeLocations): Promise<
         return a === undefined ? [] : [a];
       });
     if (services.has(definition.id)) problems.push(`${file}: a second service with id ${definition.id}`);
-    services.set(definition.id, { definition, active: pick(definition.artefacts), shadow: pick(definition.shadow) });
+    services.set(definition.id, {
+      definition,
+      active: pick(definition.artefacts),
+      shadow: pick(definition.shadow),
+    });
   }
   if (problems.length > 0) throw new KnowledgeLoadError(problems);
   return { services, artefacts, valueSets, overrideReasons };
@@ -134,7 +164,10 @@ async function artefactDirs(knowledgeDir: string): Promise<string[]> {
 
 async function jsonFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir);
-  return entries.filter((f) => f.endsWith('.json')).sort().map((f) => path.join(dir, f));
+  return entries
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => path.join(dir, f));
 }
 
 function declaredValueSets(elm: ElmLibrary): string[] {
@@ -150,7 +183,8 @@ function transitiveIncludes(
 ): Array<{ elm: ElmLibrary; hash: string }> {
   const seen = new Map<string, { elm: ElmLibrary; hash: string }>();
   const visit = (lib: ElmLibrary) => {
-    const defs = (lib.library['includes'] as { def?: Array<{ path: string; version?: string }> } | undefined)?.def ?? [];
+    const defs =
+      (lib.library['includes'] as { def?: Array<{ path: string; version?: string }> } | undefined)?.def ?? [];
     for (const def of defs) {
       if (seen.has(def.path)) continue;
       const found = libraries.get(def.path);

@@ -1,9 +1,17 @@
 import { z } from 'zod';
 
 /** The hooks loopcds answers (design.md §4). */
-export const HOOKS = ['patient-view', 'order-select', 'order-sign', 'encounter-start', 'appointment-book'] as const;
+export const HOOKS = [
+  'patient-view',
+  'order-select',
+  'order-sign',
+  'encounter-start',
+  'appointment-book',
+] as const;
 
-const releaseRef = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}@\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, 'an artefact release, id@version');
+const releaseRef = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{1,62}@\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, 'an artefact release, id@version');
 
 /**
  * A CDS service (`cds-hooks/<id>.json`): its discovery entry (CDS Hooks 2.0 §Discovery) and the artefact

@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateCdsHooksResponse, validateDiscoveryResponse } from '../support/cds-hooks-response-validator.js';
+import {
+  validateCdsHooksResponse,
+  validateDiscoveryResponse,
+} from '../support/cds-hooks-response-validator.js';
 import { startLoopbackFhirServer, type LoopbackFhirServer } from '../support/loopback-fhir-server.js';
 import { draft, drugs, issue, patient } from '../support/pincer-fixtures.js';
 import { post, ROOT, startTestService } from '../support/test-service.js';
@@ -30,7 +33,14 @@ function noPrefetch(extra: Record<string, unknown> = {}) {
   return {
     hook: 'order-sign',
     hookInstance: crypto.randomUUID(),
-    context: { userId: 'Practitioner/gp-1', patientId: 'p-ehr', draftOrders: { resourceType: 'Bundle', entry: [{ resource: draft('p-ehr', drugs.amiodarone(), 'd-amio') }] } },
+    context: {
+      userId: 'Practitioner/gp-1',
+      patientId: 'p-ehr',
+      draftOrders: {
+        resourceType: 'Bundle',
+        entry: [{ resource: draft('p-ehr', drugs.amiodarone(), 'd-amio') }],
+      },
+    },
     extension: { 'org.loopcds.evaluation-time': NOW },
     ...extra,
   };
@@ -38,13 +48,21 @@ function noPrefetch(extra: Record<string, unknown> = {}) {
 
 const withEhr = () => ({
   fhirServer: ehr.baseUrl,
-  fhirAuthorization: { access_token: TOKEN, token_type: 'Bearer', expires_in: 300, scope: 'patient/*.read', subject: 'loopcds' },
+  fhirAuthorization: {
+    access_token: TOKEN,
+    token_type: 'Bearer',
+    expires_in: 300,
+    scope: 'patient/*.read',
+    subject: 'loopcds',
+  },
 });
 
 describe('discovery', () => {
   it('lists every service in cds-hooks/ with its hook and prefetch templates', async () => {
     const res = await fetch(`${service.url}/cds-services`);
-    const body = (await res.json()) as { services: Array<{ id: string; hook: string; prefetch: Record<string, string> }> };
+    const body = (await res.json()) as {
+      services: Array<{ id: string; hook: string; prefetch: Record<string, string> }>;
+    };
     expect(res.status).toBe(200);
     expect(validateDiscoveryResponse(body)).toEqual([]);
     expect(body.services.map((s) => `${s.id}:${s.hook}`).sort()).toEqual([
@@ -58,7 +76,11 @@ describe('discovery', () => {
   it('answers a CORS preflight from any origin', async () => {
     const res = await fetch(`${service.url}/cds-services/pincer-order-sign`, {
       method: 'OPTIONS',
-      headers: { Origin: 'https://sandbox.cds-hooks.org', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization,content-type' },
+      headers: {
+        Origin: 'https://sandbox.cds-hooks.org',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'authorization,content-type',
+      },
     });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe('https://sandbox.cds-hooks.org');
@@ -89,7 +111,10 @@ describe('errors are OperationOutcomes', () => {
   });
 
   it('answers 400 when the hook is not the one the service answers', async () => {
-    const res = await post(`${service.url}/cds-services/pincer-order-sign`, { ...noPrefetch(), hook: 'patient-view' });
+    const res = await post(`${service.url}/cds-services/pincer-order-sign`, {
+      ...noPrefetch(),
+      hook: 'patient-view',
+    });
     expect(res.status).toBe(400);
     expect(res.body.issue[0].details.coding[0].code).toBe('LOOPCDS_ERR_HOOK_MISMATCH');
   });
@@ -100,8 +125,25 @@ describe('errors are OperationOutcomes', () => {
     expect(((await res.json()) as { resourceType: string }).resourceType).toBe('OperationOutcome');
   });
 
+  it('answers 415 for a body that is not JSON by media type', async () => {
+    const res = await post(`${service.url}/cds-services/pincer-order-sign`, 'hook=order-sign', {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    expect(res.status).toBe(415);
+    expect(res.body.issue[0].details.coding[0].code).toBe('LOOPCDS_ERR_UNSUPPORTED_MEDIA');
+  });
+
+  it('answers 405 for a method the CDS Hooks API does not define', async () => {
+    const res = await fetch(`${service.url}/cds-services/pincer-order-sign`, { method: 'DELETE' });
+    expect(res.status).toBe(405);
+    expect(((await res.json()) as { resourceType: string }).resourceType).toBe('OperationOutcome');
+  });
+
   it('answers 413 for a body over the limit', async () => {
-    const res = await post(`${service.url}/cds-services/pincer-order-sign`, { ...noPrefetch(), padding: 'x'.repeat(service.config.bodyLimitBytes) });
+    const res = await post(`${service.url}/cds-services/pincer-order-sign`, {
+      ...noPrefetch(),
+      padding: 'x'.repeat(service.config.bodyLimitBytes),
+    });
     expect(res.status).toBe(413);
     expect(res.body.resourceType).toBe('OperationOutcome');
   });
@@ -120,7 +162,9 @@ describe('data: prefetch, then the EHR FHIR server', () => {
     const res = await post(`${service.url}/cds-services/pincer-order-sign`, noPrefetch(withEhr()));
     expect(res.status).toBe(200);
     expect(validateCdsHooksResponse(res.body)).toEqual([]);
-    expect(res.body.cards.map((c: { summary: string }) => c.summary)).toEqual(['Oral NSAID in the last 3 months with no gastroprotection, aged 76']);
+    expect(res.body.cards.map((c: { summary: string }) => c.summary)).toEqual([
+      'Oral NSAID in the last 3 months with no gastroprotection, aged 76',
+    ]);
     expect(ehr.requests.map((r) => r.url).sort()).toEqual([
       '/fhir/MedicationRequest?patient=p-ehr&_include=MedicationRequest:medication',
       '/fhir/Patient/p-ehr',
@@ -132,7 +176,10 @@ describe('data: prefetch, then the EHR FHIR server', () => {
     ehr.requests.length = 0;
     const body = noPrefetch({
       ...withEhr(),
-      prefetch: { patient: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'timeout' }] }, medications: null },
+      prefetch: {
+        patient: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'timeout' }] },
+        medications: null,
+      },
     });
     const res = await post(`${service.url}/cds-services/pincer-order-sign`, body);
     expect(res.status).toBe(200);
@@ -143,16 +190,26 @@ describe('data: prefetch, then the EHR FHIR server', () => {
 
   it('fetches a Medication named by a draft order medicationReference', async () => {
     ehr.requests.length = 0;
-    const order = { ...draft('p-ehr', drugs.naproxen(), 'd-ref'), medicationCodeableConcept: undefined, medicationReference: { reference: 'Medication/med-naproxen' } };
+    const order = {
+      ...draft('p-ehr', drugs.naproxen(), 'd-ref'),
+      medicationCodeableConcept: undefined,
+      medicationReference: { reference: 'Medication/med-naproxen' },
+    };
     const body = noPrefetch({
       ...withEhr(),
       prefetch: { patient: patient('p-ehr', '1950-01-01'), medications: null },
-      context: { userId: 'Practitioner/gp-1', patientId: 'p-ehr', draftOrders: { resourceType: 'Bundle', entry: [{ resource: order }] } },
+      context: {
+        userId: 'Practitioner/gp-1',
+        patientId: 'p-ehr',
+        draftOrders: { resourceType: 'Bundle', entry: [{ resource: order }] },
+      },
     });
     const res = await post(`${service.url}/cds-services/pincer-order-sign`, body);
     expect(res.status).toBe(200);
     expect(ehr.requests.map((r) => r.url)).toEqual(['/fhir/Medication/med-naproxen']);
-    expect(res.body.cards[0].summary).toBe('Naproxen 500mg tablets with no gastroprotection in a 76-year-old');
+    expect(res.body.cards[0].summary).toBe(
+      'Naproxen 500mg tablets with no gastroprotection in a 76-year-old',
+    );
   });
 
   it('answers 412 within the deadline when the EHR does not answer', async () => {
@@ -169,16 +226,19 @@ describe('data: prefetch, then the EHR FHIR server', () => {
     }
   });
 
-  it.each(['http-500', 'reset', 'malformed-json'] as const)('answers 412 when the EHR fails with %s', async (behaviour) => {
-    ehr.behave(behaviour);
-    try {
-      const res = await post(`${service.url}/cds-services/pincer-order-sign`, noPrefetch(withEhr()));
-      expect(res.status).toBe(412);
-      expect(res.body.resourceType).toBe('OperationOutcome');
-    } finally {
-      ehr.behave('ok');
-    }
-  });
+  it.each(['http-500', 'reset', 'malformed-json'] as const)(
+    'answers 412 when the EHR fails with %s',
+    async (behaviour) => {
+      ehr.behave(behaviour);
+      try {
+        const res = await post(`${service.url}/cds-services/pincer-order-sign`, noPrefetch(withEhr()));
+        expect(res.status).toBe(412);
+        expect(res.body.resourceType).toBe('OperationOutcome');
+      } finally {
+        ehr.behave('ok');
+      }
+    },
+  );
 });
 
 describe('feedback', () => {
@@ -189,7 +249,10 @@ describe('feedback', () => {
           card: crypto.randomUUID(),
           outcome: 'overridden',
           overrideReason: {
-            reason: { system: 'http://terminology.hl7.org/CodeSystem/non-adherence-reason-codes', code: 'patient-ineligible' },
+            reason: {
+              system: 'http://terminology.hl7.org/CodeSystem/non-adherence-reason-codes',
+              code: 'patient-ineligible',
+            },
             userComment: 'Short course after dental extraction',
           },
           outcomeTimestamp: '2026-06-15T10:01:00Z',
@@ -198,11 +261,17 @@ describe('feedback', () => {
     };
     const res = await post(`${service.url}/cds-services/pincer-order-sign/feedback`, feedback);
     expect(res.status).toBe(200);
-    expect(service.recorder.feedback.at(-1)).toMatchObject({ card: feedback.feedback[0]!.card, outcome: 'overridden', overrideReason: { code: 'patient-ineligible' } });
+    expect(service.recorder.feedback.at(-1)).toMatchObject({
+      card: feedback.feedback[0]!.card,
+      outcome: 'overridden',
+      overrideReason: { code: 'patient-ineligible' },
+    });
   });
 
   it('answers 400 to feedback that breaks the schema', async () => {
-    const res = await post(`${service.url}/cds-services/pincer-order-sign/feedback`, { feedback: [{ card: 'x', outcome: 'maybe' }] });
+    const res = await post(`${service.url}/cds-services/pincer-order-sign/feedback`, {
+      feedback: [{ card: 'x', outcome: 'maybe' }],
+    });
     expect(res.status).toBe(400);
     expect(res.body.resourceType).toBe('OperationOutcome');
   });
@@ -210,11 +279,15 @@ describe('feedback', () => {
 
 describe('the README example', () => {
   it('returns the PINCER A card for fixtures/requests/pincer-a-order-sign.json', async () => {
-    const body = JSON.parse(readFileSync(path.join(ROOT, 'fixtures/requests/pincer-a-order-sign.json'), 'utf8')) as unknown;
+    const body = JSON.parse(
+      readFileSync(path.join(ROOT, 'fixtures/requests/pincer-a-order-sign.json'), 'utf8'),
+    ) as unknown;
     const res = await post(`${service.url}/cds-services/pincer-order-sign`, body);
     expect(res.status).toBe(200);
     expect(validateCdsHooksResponse(res.body)).toEqual([]);
     expect(res.body.cards).toHaveLength(1);
-    expect(res.body.cards[0].summary).toMatch(/^Ibuprofen 400mg tablets with no gastroprotection in a \d+-year-old$/);
+    expect(res.body.cards[0].summary).toMatch(
+      /^Ibuprofen 400mg tablets with no gastroprotection in a \d+-year-old$/,
+    );
   });
 });

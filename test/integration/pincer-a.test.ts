@@ -30,7 +30,9 @@ async function call(body: Record<string, unknown>, serviceId = 'pincer-order-sig
 describe('PINCER A at order-sign', () => {
   it('warns when a 73-year-old is prescribed ibuprofen with no gastroprotection', async () => {
     const pt = patient('p1', AGED_72);
-    const { cards } = await call(orderRequest('order-sign', pt, [], [draft('p1', drugs.ibuprofen(), 'draft-ibu')], NOW));
+    const { cards } = await call(
+      orderRequest('order-sign', pt, [], [draft('p1', drugs.ibuprofen(), 'draft-ibu')], NOW),
+    );
     expect(cards).toHaveLength(1);
     const card = cards[0]!;
     expect(card.indicator).toBe('warning');
@@ -49,60 +51,92 @@ describe('PINCER A at order-sign', () => {
     expect(resource.subject.reference).toBe('Patient/p1');
     expect(resource.requester.reference).toBe('Practitioner/gp-1');
     expect(resource.dosageInstruction[0].timing.repeat).toEqual({ frequency: 1, period: 1, periodUnit: 'd' });
-    expect(cancel.actions).toEqual([{ type: 'delete', description: 'Cancel the draft order for Ibuprofen 400mg tablets', resourceId: 'MedicationRequest/draft-ibu' }]);
+    expect(cancel.actions).toEqual([
+      {
+        type: 'delete',
+        description: 'Cancel the draft order for Ibuprofen 400mg tablets',
+        resourceId: 'MedicationRequest/draft-ibu',
+      },
+    ]);
     expect(card.overrideReasons.length).toBeGreaterThan(0);
-    expect(card.links.map((l: { url: string }) => l.url)).toContain('https://cks.nice.org.uk/topics/nsaids-prescribing-issues/');
+    expect(card.links.map((l: { url: string }) => l.url)).toContain(
+      'https://cks.nice.org.uk/topics/nsaids-prescribing-issues/',
+    );
   });
 
   it('fires on the 65th birthday', async () => {
-    const { cards } = await call(orderRequest('order-sign', patient('p', AGED_65_TODAY), [], [draft('p', drugs.naproxen())], NOW));
+    const { cards } = await call(
+      orderRequest('order-sign', patient('p', AGED_65_TODAY), [], [draft('p', drugs.naproxen())], NOW),
+    );
     expect(cards).toHaveLength(1);
     expect(cards[0]!.summary).toContain('65-year-old');
   });
 
   it('does not fire the day before the 65th birthday', async () => {
-    const { cards } = await call(orderRequest('order-sign', patient('p', AGED_64_UNTIL_TOMORROW), [], [draft('p', drugs.naproxen())], NOW));
+    const { cards } = await call(
+      orderRequest(
+        'order-sign',
+        patient('p', AGED_64_UNTIL_TOMORROW),
+        [],
+        [draft('p', drugs.naproxen())],
+        NOW,
+      ),
+    );
     expect(cards).toEqual([]);
   });
 
   it('fires on an NSAID issued exactly 3 months ago, with no NSAID being ordered', async () => {
     const pt = patient('p', AGED_72);
-    const { cards } = await call(orderRequest('order-sign', pt, [issue('p', drugs.ibuprofen(), EXACTLY_3_MONTHS_AGO)], [], NOW));
+    const { cards } = await call(
+      orderRequest('order-sign', pt, [issue('p', drugs.ibuprofen(), EXACTLY_3_MONTHS_AGO)], [], NOW),
+    );
     expect(cards).toHaveLength(1);
     expect(cards[0]!.indicator).toBe('info');
     expect(cards[0]!.summary).toBe('Oral NSAID in the last 3 months with no gastroprotection, aged 73');
     expect(cards[0]!.detail).toContain(`issued ${EXACTLY_3_MONTHS_AGO}`);
     // Nothing is being ordered, so there is nothing to cancel; gastroprotection is still offered.
-    expect(cards[0]!.suggestions.map((s: { label: string }) => s.label)).toEqual(['Add omeprazole 20 mg capsules, one daily']);
+    expect(cards[0]!.suggestions.map((s: { label: string }) => s.label)).toEqual([
+      'Add omeprazole 20 mg capsules, one daily',
+    ]);
   });
 
   it('does not fire on an NSAID issued 3 months and 1 day ago', async () => {
     const pt = patient('p', AGED_72);
-    const { cards } = await call(orderRequest('order-sign', pt, [issue('p', drugs.ibuprofen(), THREE_MONTHS_AND_A_DAY_AGO)], [], NOW));
+    const { cards } = await call(
+      orderRequest('order-sign', pt, [issue('p', drugs.ibuprofen(), THREE_MONTHS_AND_A_DAY_AGO)], [], NOW),
+    );
     expect(cards).toEqual([]);
   });
 
   it('does not fire when a PPI was issued inside the window', async () => {
     const pt = patient('p', AGED_72);
     const history = [issue('p', drugs.omeprazole(), EXACTLY_3_MONTHS_AGO)];
-    expect((await call(orderRequest('order-sign', pt, history, [draft('p', drugs.ibuprofen())], NOW))).cards).toEqual([]);
+    expect(
+      (await call(orderRequest('order-sign', pt, history, [draft('p', drugs.ibuprofen())], NOW))).cards,
+    ).toEqual([]);
   });
 
   it('fires when the only PPI was issued just outside the window', async () => {
     const pt = patient('p', AGED_72);
     const history = [issue('p', drugs.omeprazole(), THREE_MONTHS_AND_A_DAY_AGO)];
-    expect((await call(orderRequest('order-sign', pt, history, [draft('p', drugs.ibuprofen())], NOW))).cards).toHaveLength(1);
+    expect(
+      (await call(orderRequest('order-sign', pt, history, [draft('p', drugs.ibuprofen())], NOW))).cards,
+    ).toHaveLength(1);
   });
 
   it('counts an H2-receptor antagonist as gastroprotection', async () => {
     const pt = patient('p', AGED_72);
     const history = [issue('p', drugs.famotidine(), '2026-05-20')];
-    expect((await call(orderRequest('order-sign', pt, history, [draft('p', drugs.ibuprofen())], NOW))).cards).toEqual([]);
+    expect(
+      (await call(orderRequest('order-sign', pt, history, [draft('p', drugs.ibuprofen())], NOW))).cards,
+    ).toEqual([]);
   });
 
   it('does not fire on a combination NSAID and PPI product', async () => {
     const pt = patient('p', AGED_72);
-    expect((await call(orderRequest('order-sign', pt, [], [draft('p', drugs.naproxenEsomeprazole())], NOW))).cards).toEqual([]);
+    expect(
+      (await call(orderRequest('order-sign', pt, [], [draft('p', drugs.naproxenEsomeprazole())], NOW))).cards,
+    ).toEqual([]);
   });
 
   it('does not fire when a PPI is ordered together with the NSAID', async () => {
@@ -113,7 +147,10 @@ describe('PINCER A at order-sign', () => {
 
   it('ignores cancelled and entered-in-error issues', async () => {
     const pt = patient('p', AGED_72);
-    const history = [issue('p', drugs.ibuprofen(), '2026-05-01', 'cancelled'), issue('p', drugs.ibuprofen(), '2026-05-02', 'entered-in-error')];
+    const history = [
+      issue('p', drugs.ibuprofen(), '2026-05-01', 'cancelled'),
+      issue('p', drugs.ibuprofen(), '2026-05-02', 'entered-in-error'),
+    ];
     expect((await call(orderRequest('order-sign', pt, history, [], NOW))).cards).toEqual([]);
   });
 
@@ -136,7 +173,11 @@ describe('PINCER A at order-sign', () => {
   it('resolves a medicationReference to a Medication included in the prefetch bundle', async () => {
     const pt = patient('p', AGED_72);
     const medication = { resourceType: 'Medication', id: 'm-ibu', code: { coding: [drugs.ibuprofen()] } };
-    const mr = { ...issue('p', drugs.ibuprofen(), '2026-06-01'), medicationCodeableConcept: undefined, medicationReference: { reference: 'Medication/m-ibu' } };
+    const mr = {
+      ...issue('p', drugs.ibuprofen(), '2026-06-01'),
+      medicationCodeableConcept: undefined,
+      medicationReference: { reference: 'Medication/m-ibu' },
+    };
     const body = orderRequest('order-sign', pt, [mr, medication], [], NOW);
     expect((await call(body)).cards).toHaveLength(1);
   });
@@ -146,7 +187,9 @@ describe('PINCER A at order-sign', () => {
     const body = await call(orderRequest('order-sign', pt, [], [draft('p', drugs.ibuprofen())], NOW));
     expect(body.cards).toEqual([]);
     expect(body.extension).toEqual({
-      'org.loopcds.evaluations': [{ release: 'pincer-a@1.0.0', result: 'incomplete', missingData: ['Patient.birthDate'] }],
+      'org.loopcds.evaluations': [
+        { release: 'pincer-a@1.0.0', result: 'incomplete', missingData: ['Patient.birthDate'] },
+      ],
     });
   });
 });
@@ -154,8 +197,13 @@ describe('PINCER A at order-sign', () => {
 describe('PINCER A at order-select and patient-view', () => {
   it('warns at order-select on the drug being selected', async () => {
     const pt = patient('p', AGED_72);
-    const { cards } = await call(orderRequest('order-select', pt, [], [draft('p', drugs.naproxen(), 'sel-1')], NOW), 'pincer-order-select');
-    expect(cards.map((c) => [c.indicator, c.summary])).toEqual([['warning', 'Naproxen 500mg tablets with no gastroprotection in a 73-year-old']]);
+    const { cards } = await call(
+      orderRequest('order-select', pt, [], [draft('p', drugs.naproxen(), 'sel-1')], NOW),
+      'pincer-order-select',
+    );
+    expect(cards.map((c) => [c.indicator, c.summary])).toEqual([
+      ['warning', 'Naproxen 500mg tablets with no gastroprotection in a 73-year-old'],
+    ]);
   });
 
   it('shows an existing hazard as an info card at patient-view', async () => {
@@ -164,7 +212,14 @@ describe('PINCER A at order-select and patient-view', () => {
       hook: 'patient-view',
       hookInstance: crypto.randomUUID(),
       context: { userId: 'Practitioner/gp-1', patientId: 'p' },
-      prefetch: { patient: pt, medications: { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: issue('p', drugs.ibuprofen(), '2026-06-01') }] } },
+      prefetch: {
+        patient: pt,
+        medications: {
+          resourceType: 'Bundle',
+          type: 'searchset',
+          entry: [{ resource: issue('p', drugs.ibuprofen(), '2026-06-01') }],
+        },
+      },
       extension: { 'org.loopcds.evaluation-time': NOW },
     };
     const { cards } = await call(body, 'pincer-patient-view');
@@ -178,7 +233,12 @@ describe('PINCER A at order-select and patient-view', () => {
     const record = service.recorder.hookCalls[before]!;
     expect(record.serviceId).toBe('pincer-order-sign');
     expect(record.evaluations).toEqual([
-      expect.objectContaining({ release: 'pincer-a@1.0.0', role: 'active', result: 'fired', cards: [expect.objectContaining({ uuid: cards[0]!.uuid })] }),
+      expect.objectContaining({
+        release: 'pincer-a@1.0.0',
+        role: 'active',
+        result: 'fired',
+        cards: [expect.objectContaining({ uuid: cards[0]!.uuid })],
+      }),
     ]);
     expect(record.prefetch.supplied.sort()).toEqual(['medications', 'patient']);
     expect(JSON.stringify(record)).not.toContain('birthDate');

@@ -24,14 +24,21 @@ type Resource = { resourceType: string; id?: string; [k: string]: unknown };
  * type by `patient` (with `_include=MedicationRequest:medication`), answering after a delay, with errors,
  * resets or malformed JSON as told.
  */
-export async function startLoopbackFhirServer(resources: Resource[], options: { delayMs?: number } = {}): Promise<LoopbackFhirServer> {
+export async function startLoopbackFhirServer(
+  resources: Resource[],
+  options: { delayMs?: number } = {},
+): Promise<LoopbackFhirServer> {
   const requests: RecordedRequest[] = [];
   let behaviour: Behaviour = 'ok';
   let delayMs = options.delayMs ?? 0;
 
   const answer = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://loopback');
-    requests.push({ method: req.method ?? 'GET', url: url.pathname + url.search, authorization: req.headers.authorization });
+    requests.push({
+      method: req.method ?? 'GET',
+      url: url.pathname + url.search,
+      authorization: req.headers.authorization,
+    });
     const send = () => {
       switch (behaviour) {
         case 'hang':
@@ -40,10 +47,16 @@ export async function startLoopbackFhirServer(resources: Resource[], options: { 
           req.socket.destroy();
           return;
         case 'http-500':
-          return json(res, 500, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception', diagnostics: 'boom' }] });
+          return json(res, 500, {
+            resourceType: 'OperationOutcome',
+            issue: [{ severity: 'error', code: 'exception', diagnostics: 'boom' }],
+          });
         case 'http-429':
           res.setHeader('Retry-After', '1');
-          return json(res, 429, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'throttled' }] });
+          return json(res, 429, {
+            resourceType: 'OperationOutcome',
+            issue: [{ severity: 'error', code: 'throttled' }],
+          });
         case 'malformed-json':
           res.writeHead(200, { 'content-type': 'application/fhir+json' });
           res.end('{"resourceType": "Bundle", "entry": [');
@@ -81,7 +94,10 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function route(url: URL, resources: Resource[]): [number, unknown] {
-  const parts = url.pathname.replace(/^\/fhir\/?/, '').split('/').filter(Boolean);
+  const parts = url.pathname
+    .replace(/^\/fhir\/?/, '')
+    .split('/')
+    .filter(Boolean);
   const [type, id] = parts;
   if (type === undefined) return [404, notFound('no type')];
   if (id !== undefined) {
@@ -90,9 +106,15 @@ function route(url: URL, resources: Resource[]): [number, unknown] {
   }
   const patient = url.searchParams.get('patient') ?? url.searchParams.get('subject');
   const matches = resources.filter(
-    (r) => r.resourceType === type && (patient === null || (r['subject'] as { reference?: string } | undefined)?.reference === `Patient/${patient}`),
+    (r) =>
+      r.resourceType === type &&
+      (patient === null ||
+        (r['subject'] as { reference?: string } | undefined)?.reference === `Patient/${patient}`),
   );
-  const entry: Array<{ resource: Resource; search: { mode: string } }> = matches.map((resource) => ({ resource, search: { mode: 'match' } }));
+  const entry: Array<{ resource: Resource; search: { mode: string } }> = matches.map((resource) => ({
+    resource,
+    search: { mode: 'match' },
+  }));
   if (url.searchParams.get('_include') === 'MedicationRequest:medication') {
     for (const m of matches) {
       const ref = (m['medicationReference'] as { reference?: string } | undefined)?.reference;
@@ -104,5 +126,8 @@ function route(url: URL, resources: Resource[]): [number, unknown] {
 }
 
 function notFound(what: string) {
-  return { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found', diagnostics: what }] };
+  return {
+    resourceType: 'OperationOutcome',
+    issue: [{ severity: 'error', code: 'not-found', diagnostics: what }],
+  };
 }

@@ -9,8 +9,13 @@ type Resource = { resourceType: string; id?: string; [k: string]: unknown };
  * A coding looked up by its display term in one of the built value sets: tests name drugs as a pharmacist
  * would and never type a code.
  */
-export function codingFrom(valueSetId: string, display: string): { system: string; code: string; display: string } {
-  const vs = JSON.parse(readFileSync(path.join(ROOT, 'knowledge', 'valuesets', `${valueSetId}.json`), 'utf8')) as {
+export function codingFrom(
+  valueSetId: string,
+  display: string,
+): { system: string; code: string; display: string } {
+  const vs = JSON.parse(
+    readFileSync(path.join(ROOT, 'knowledge', 'valuesets', `${valueSetId}.json`), 'utf8'),
+  ) as {
     expansion: { contains: Array<{ system: string; code: string; display: string }> };
   };
   const found = vs.expansion.contains.find((c) => c.display === display);
@@ -21,19 +26,35 @@ export function codingFrom(valueSetId: string, display: string): { system: strin
 export const drugs = {
   ibuprofen: () => codingFrom('pincer-nsaid-curated', 'Ibuprofen 400mg tablets'),
   naproxen: () => codingFrom('pincer-nsaid-curated', 'Naproxen 500mg tablets'),
-  naproxenEsomeprazole: () => codingFrom('pincer-ppi', 'Naproxen 500mg / Esomeprazole 20mg modified-release tablets'),
+  naproxenEsomeprazole: () =>
+    codingFrom('pincer-ppi', 'Naproxen 500mg / Esomeprazole 20mg modified-release tablets'),
   omeprazole: () => codingFrom('pincer-ppi', 'Omeprazole 20mg gastro-resistant capsules'),
   famotidine: () => codingFrom('pincer-ppi', 'Famotidine 20mg tablets'),
   /** A drug unrelated to PINCER A: what the prescriber signs when the hazard is only in the record. */
   amiodarone: () => codingFrom('pincer-amio', 'Amiodarone 200mg tablets'),
 };
 
-export function patient(id: string, birthDate: string | undefined, extra: Record<string, unknown> = {}): Resource {
-  return { resourceType: 'Patient', id, gender: 'female', ...(birthDate === undefined ? {} : { birthDate }), ...extra };
+export function patient(
+  id: string,
+  birthDate: string | undefined,
+  extra: Record<string, unknown> = {},
+): Resource {
+  return {
+    resourceType: 'Patient',
+    id,
+    gender: 'female',
+    ...(birthDate === undefined ? {} : { birthDate }),
+    ...extra,
+  };
 }
 
 /** A prescription issue on a date (authoredOn). */
-export function issue(patientId: string, coding: { system: string; code: string; display: string }, authoredOn: string, status = 'completed'): Resource {
+export function issue(
+  patientId: string,
+  coding: { system: string; code: string; display: string },
+  authoredOn: string,
+  status = 'completed',
+): Resource {
   return {
     resourceType: 'MedicationRequest',
     id: `mr-${randomUUID().slice(0, 8)}`,
@@ -46,7 +67,11 @@ export function issue(patientId: string, coding: { system: string; code: string;
 }
 
 /** A draft order as the EHR sends it in `draftOrders`. */
-export function draft(patientId: string, coding: { system: string; code: string; display: string }, id = 'draft-1'): Resource {
+export function draft(
+  patientId: string,
+  coding: { system: string; code: string; display: string },
+  id = 'draft-1',
+): Resource {
   return {
     resourceType: 'MedicationRequest',
     id,
@@ -79,7 +104,9 @@ export function orderRequest(
       draftOrders: {
         resourceType: 'Bundle',
         type: 'collection',
-        entry: (drafts.length > 0 ? drafts : [draft(String(pt.id), drugs.amiodarone(), 'draft-other')]).map((resource) => ({ resource })),
+        entry: (drafts.length > 0 ? drafts : [draft(String(pt.id), drugs.amiodarone(), 'draft-other')]).map(
+          (resource) => ({ resource }),
+        ),
       },
       ...(hook === 'order-select' ? { selections: drafts.map((d) => `MedicationRequest/${d.id}`) } : {}),
     },

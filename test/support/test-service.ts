@@ -13,14 +13,27 @@ export async function startTestService(
 ): Promise<RunningServer & { recorder: MemoryOutcomeRecorder; config: LoopcdsConfig }> {
   const config = loadConfig({
     root: ROOT,
-    overrides: { port: 0, host: '127.0.0.1', logLevel: 'silent', allowEvaluationTimeOverride: true, ...overrides },
+    overrides: {
+      port: 0,
+      host: '127.0.0.1',
+      logLevel: 'silent',
+      allowEvaluationTimeOverride: true,
+      ...overrides,
+    },
   });
   const recorder = new MemoryOutcomeRecorder();
-  const running = await startServer(config, pino({ level: 'silent' }), { recorder, ...(clock ? { clock } : {}) });
+  const running = await startServer(config, pino({ level: 'silent' }), {
+    recorder,
+    ...(clock ? { clock } : {}),
+  });
   return { ...running, recorder, config };
 }
 
-export async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers }> {
+export async function post(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
