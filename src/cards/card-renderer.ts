@@ -3,7 +3,13 @@ import Mustache from 'mustache';
 import type { ExpressionResults } from '../engine/cql-evaluator.js';
 import type { ValueSetIndex } from '../engine/value-set-index.js';
 import type { Action, ActionResource, Card, Link, Suggestion } from './card.js';
-import type { CardTemplate, Coding, Conditional, MedicationRequestTemplate } from './card-template.js';
+import type {
+  CardTemplate,
+  Coding,
+  Conditional,
+  MedicationRequestTemplate,
+  ServiceRequestTemplate,
+} from './card-template.js';
 
 /** CDS Hooks 2.0 §Card attributes: summary "SHOULD be less than 140 characters". */
 export const SUMMARY_MAX_LENGTH = 139;
@@ -91,7 +97,10 @@ export function renderCards(input: CardRenderInput): Card[] {
                 {
                   type: 'create',
                   description: render(a.description),
-                  resource: medicationRequest(a.resource, input),
+                  resource:
+                    a.resource.resourceType === 'MedicationRequest'
+                      ? medicationRequest(a.resource, input)
+                      : serviceRequest(a.resource, input, render),
                 },
               ];
             case 'delete':
@@ -154,6 +163,34 @@ function targets(results: ExpressionResults, name: string): Array<{ resourceType
       typeof (t as { id?: unknown }).id === 'string' &&
       typeof (t as { resourceType?: unknown }).resourceType === 'string',
   );
+}
+
+/** A ServiceRequest draft for a test, coded from a value set by display term. */
+function serviceRequest(
+  t: ServiceRequestTemplate,
+  input: CardRenderInput,
+  render: (s: string) => string,
+): ActionResource {
+  const coding = input.valueSets.codingByDisplay(t.code.valueSet, t.code.display);
+  if (coding === undefined)
+    throw new CardTemplateError(`"${t.code.display}" is not in the value set ${t.code.valueSet}`);
+  const { userId, encounterId, patientId } = input.context;
+  return {
+    resourceType: 'ServiceRequest',
+    id: randomUUID(),
+    status: 'draft',
+    intent: 'order',
+    ...(t.category === undefined ? {} : { category: [{ coding: [t.category], text: t.category.display }] }),
+    code: { coding: [coding], text: coding.display },
+    subject: { reference: `Patient/${patientId}` },
+    ...(encounterId === undefined ? {} : { encounter: { reference: `Encounter/${encounterId}` } }),
+    authoredOn: input.now,
+    ...(userId !== undefined && /^(Practitioner|PractitionerRole)\//.test(userId)
+      ? { requester: { reference: userId } }
+      : {}),
+    reasonCode: [{ text: render(t.reason) }],
+    ...(t.note === undefined ? {} : { note: [{ text: render(t.note) }] }),
+  };
 }
 
 /** A complete, ready-to-sign MedicationRequest draft: dm+d coded, dose, timing, route, supply. */

@@ -46,12 +46,24 @@ const medicationRequestTemplate = z
   })
   .strict();
 
+/** A test or procedure to order (e.g. the monitoring a PINCER indicator finds missing), coded from a value set. */
+const serviceRequestTemplate = z
+  .object({
+    resourceType: z.literal('ServiceRequest'),
+    code: medicationFromValueSet,
+    /** SNOMED CT category of the request, e.g. laboratory procedure; optional. */
+    category: coding.optional(),
+    reason: z.string().min(1),
+    note: z.string().min(1).optional(),
+  })
+  .strict();
+
 const actionTemplate = z.discriminatedUnion('type', [
   z
     .object({
       type: z.literal('create'),
       description: z.string().min(1),
-      resource: medicationRequestTemplate,
+      resource: z.discriminatedUnion('resourceType', [medicationRequestTemplate, serviceRequestTemplate]),
     })
     .strict(),
   z
@@ -101,6 +113,7 @@ export const cardTemplateSchema = z
 export type CardTemplate = z.infer<typeof cardTemplateSchema>;
 export type ActionTemplate = z.infer<typeof actionTemplate>;
 export type MedicationRequestTemplate = z.infer<typeof medicationRequestTemplate>;
+export type ServiceRequestTemplate = z.infer<typeof serviceRequestTemplate>;
 export type Conditional<T> = T | Array<{ when?: string | undefined; unless?: string | undefined; value: T }>;
 export type Coding = z.infer<typeof coding>;
 export { coding as codingSchema };

@@ -1,10 +1,10 @@
 import type { Card, CdsServiceResponse } from '../cards/card.js';
-import { CardTemplateError, renderCards } from '../cards/card-renderer.js';
 import { buildPatientData, type PatientDataOptions } from '../context/patient-data-builder.js';
-import { CqlEvaluationError } from '../engine/cql-evaluator.js';
+import type { ParameterJson } from '../engine/parameter-values.js';
+import type { FhirBundle } from '../engine/patient-bundle.js';
 import { loopcdsError } from '../errors/error-catalogue.js';
-import type { OperationOutcome } from '../errors/operation-outcome.js';
 import type { KnowledgeBase, LoadedArtefact, ServiceBinding } from '../knowledge/knowledge-base.js';
+import { evaluateRelease } from '../knowledge/release-evaluator.js';
 import type { OutcomeRecorder, ReleaseEvaluation } from '../outcomes/outcome-recorder.js';
 import type { HookRequest } from './cds-hooks-request-schema.js';
 
@@ -53,7 +53,16 @@ export async function runHook(
     ...binding.shadow.map((a) => ({ artefact: a, role: 'shadow' as const })),
   ];
   const evaluations = await Promise.all(
-    runs.map(({ artefact, role }) => evaluateRelease(artefact, role, data.bundle, request, options)),
+    runs.map(({ artefact, role }) =>
+      runRelease(
+        artefact,
+        role,
+        data.bundle,
+        request,
+        options,
+        binding.definition.parameters[artefact.definition.id] ?? {},
+      ),
+    ),
   );
   const evaluationMs = performance.now() - evaluationStarted;
 
@@ -90,86 +99,40 @@ export async function runHook(
   };
 }
 
-async function evaluateRelease(
+async function runRelease(
   artefact: LoadedArtefact,
   role: 'active' | 'shadow',
-  bundle: Parameters<LoadedArtefact['evaluator']['evaluate']>[0],
+  bundle: FhirBundle,
   request: HookRequest,
   options: HookRunOptions,
+  serviceParameters: Readonly<Record<string, ParameterJson>>,
 ): Promise<ReleaseEvaluation & { renderedCards: Card[] }> {
-  const started = performance.now();
-  const { definition, release } = artefact;
-  const base = { release: `${release.id}@${release.version}`, hash: release.hash, role };
-  try {
-    const results = await artefact.evaluator.evaluate(artefact.dataFilter.apply(bundle), options.now);
-    const fired = results[definition.result.fired] === true;
-    const missing = definition.result.missingData === undefined ? [] : results[definition.result.missingData];
-    const missingData = Array.isArray(missing) ? missing.map(String) : [];
-    const context = request.context as unknown as {
-      patientId: string;
-      userId?: string;
-      encounterId?: string;
-    };
-    const renderedCards = fired
-      ? renderCards({
-          templates: definition.cards,
-          release,
-          source: {
-            label: definition.cardSource.label,
-            url: definition.cardSource.url,
-            topic: { system: options.topicSystem, code: definition.id, display: definition.title },
-          },
-          results,
-          hook: request.hook,
-          context: { patientId: context.patientId, userId: context.userId, encounterId: context.encounterId },
-          now: options.now,
-          valueSets: options.knowledge.valueSets,
-          defaultOverrideReasons: options.knowledge.overrideReasons,
-        })
-      : [];
-    return {
-      ...base,
-      result: fired ? 'fired' : missingData.length > 0 ? 'incomplete' : 'not-fired',
-      missingData,
-      cards: renderedCards.map((c) => ({
-        uuid: c.uuid,
-        indicator: c.indicator,
-        summary: c.summary,
-        suggestions: (c.suggestions ?? []).map((s) => s.uuid),
-      })),
-      evaluationMs: performance.now() - started,
-      renderedCards,
-    };
-  } catch (error) {
-    return {
-      ...base,
-      result: 'error',
-      missingData: [],
-      error: ruleFailure(error, base.release),
-      cards: [],
-      evaluationMs: performance.now() - started,
-      renderedCards: [],
-    };
-  }
-}
-
-/** The OperationOutcome of a failing rule, with the CQL location kept (house style: AnnotatedError). */
-function ruleFailure(error: unknown, release: string): OperationOutcome {
-  const where =
-    error instanceof CqlEvaluationError
-      ? [error.location.library, error.location.expression, error.location.locator]
-          .filter((x) => x !== undefined)
-          .join(' ')
-      : undefined;
-  const kind = error instanceof CardTemplateError ? 'card template' : 'evaluation';
+  const { release } = artefact;
+  const context = request.context as unknown as { patientId: string; userId?: string; encounterId?: string };
+  const out = await evaluateRelease(artefact, {
+    bundle,
+    now: options.now,
+    hook: request.hook,
+    context: { patientId: context.patientId, userId: context.userId, encounterId: context.encounterId },
+    parameters: serviceParameters,
+    valueSets: options.knowledge.valueSets,
+    overrideReasons: options.knowledge.overrideReasons,
+    topicSystem: options.topicSystem,
+  });
   return {
-    resourceType: 'OperationOutcome',
-    issue: [
-      {
-        severity: 'error',
-        code: 'exception',
-        diagnostics: `${release}: ${kind} failed${where ? ` at ${where}` : ''}: ${error instanceof Error ? error.message : String(error)}`,
-      },
-    ],
+    release: `${release.id}@${release.version}`,
+    hash: release.hash,
+    role,
+    result: out.result,
+    missingData: out.missingData,
+    ...(out.error === undefined ? {} : { error: out.error }),
+    cards: out.cards.map((c) => ({
+      uuid: c.uuid,
+      indicator: c.indicator,
+      summary: c.summary,
+      suggestions: (c.suggestions ?? []).map((s) => s.uuid),
+    })),
+    evaluationMs: out.evaluationMs,
+    renderedCards: out.cards,
   };
 }

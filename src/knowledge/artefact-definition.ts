@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { cardTemplateSchema } from '../cards/card-template.js';
 
+/** A CQL parameter value: number, string, boolean, or a quantity such as `{ "value": 1, "unit": "hour" }`. */
+export const parameterValueSchema = z.union([
+  z.number(),
+  z.string(),
+  z.boolean(),
+  z.object({ value: z.number(), unit: z.string().min(1) }).strict(),
+]);
+
 /**
  * The metadata of a knowledge artefact (`knowledge/<id>/artefact.json`): what it is, where its clinical
  * content comes from, how its CQL results are read, and its cards. design.md §4 "A knowledge artefact".
@@ -21,6 +29,8 @@ export const artefactDefinitionSchema = z
         z.object({ label: z.string().min(1), url: z.url(), citation: z.string().min(1).optional() }).strict(),
       )
       .min(1),
+    /** Values for the library's parameters (a service may override them); absent ones keep the CQL default. */
+    parameters: z.record(z.string().min(1), parameterValueSchema).default({}),
     /** How the results are read: which expression says the rule fired, which lists missing data. */
     result: z
       .object({

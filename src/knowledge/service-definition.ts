@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parameterValueSchema } from './artefact-definition.js';
 
 /** The hooks loopcds answers (design.md §4). */
 export const HOOKS = [
@@ -27,6 +28,8 @@ export const serviceDefinitionSchema = z
     usageRequirements: z.string().min(1).optional(),
     artefacts: z.array(releaseRef).min(1),
     shadow: z.array(releaseRef).default([]),
+    /** Parameter values for this service, by artefact id: they override the artefact's own. */
+    parameters: z.record(z.string().min(1), z.record(z.string().min(1), parameterValueSchema)).default({}),
   })
   .strict();
 

@@ -1,0 +1,99 @@
+import { isDeepStrictEqual } from 'node:util';
+import { draftOrderResources } from '../context/draft-orders.js';
+import { resolveMedications } from '../context/medication-resolver.js';
+import { patientBundle, type FhirResource } from '../engine/patient-bundle.js';
+import type { ArtefactTestCase } from './artefact-test-case.js';
+import type { KnowledgeBase, LoadedArtefact } from './knowledge-base.js';
+import { evaluateRelease } from './release-evaluator.js';
+
+/** The topic system used in cards rendered for test cases (the same as the service's). */
+const TOPIC_SYSTEM = 'https://loopcds.org/fhir/CodeSystem/artefact';
+
+export interface TestCaseFailure {
+  /** What differed: `result`, an expression name, `cards[0].summary`, … */
+  what: string;
+  expected: unknown;
+  actual: unknown;
+}
+
+export interface TestCaseOutcome {
+  pass: boolean;
+  failures: TestCaseFailure[];
+  evaluationMs: number;
+}
+
+/**
+ * Runs one test case the way a hook call would: draft orders tagged and merged, medication references
+ * resolved, the artefact's data filter applied, the release evaluated and its cards rendered.
+ */
+export async function runTestCase(
+  artefact: LoadedArtefact,
+  knowledge: KnowledgeBase,
+  testCase: ArtefactTestCase,
+): Promise<TestCaseOutcome> {
+  const patient = testCase.patient as FhirResource;
+  const resources = [
+    patient,
+    ...(testCase.resources as FhirResource[]),
+    ...draftOrderResources({ entry: testCase.draftOrders.map((resource) => ({ resource })) }),
+  ];
+  const medications = new Map<string, FhirResource>();
+  for (const r of resources)
+    if (r.resourceType === 'Medication' && r.id !== undefined) medications.set(`Medication/${r.id}`, r);
+  const bundle = patientBundle(resolveMedications(resources, { byReference: medications }));
+  const out = await evaluateRelease(artefact, {
+    bundle,
+    now: testCase.now,
+    hook: testCase.hook,
+    context: { patientId: patient.id ?? '', userId: 'Practitioner/test-case' },
+    parameters: testCase.parameters,
+    valueSets: knowledge.valueSets,
+    overrideReasons: knowledge.overrideReasons,
+    topicSystem: TOPIC_SYSTEM,
+  });
+
+  const failures: TestCaseFailure[] = [];
+  const expect = testCase.expect;
+  if (out.result !== expect.result) {
+    failures.push({ what: 'result', expected: expect.result, actual: out.result });
+    if (out.error !== undefined)
+      failures.push({ what: 'error', expected: undefined, actual: out.error.issue[0]?.diagnostics });
+  }
+  for (const [name, expected] of Object.entries(expect.expressions)) {
+    if (!(name in out.results) && out.result !== 'error') {
+      failures.push({ what: name, expected, actual: '(no such expression in the library)' });
+    } else if (!isDeepStrictEqual(out.results[name], expected)) {
+      failures.push({ what: name, expected, actual: out.results[name] });
+    }
+  }
+  if (expect.missingData !== undefined && !isDeepStrictEqual(out.missingData, expect.missingData)) {
+    failures.push({ what: 'missingData', expected: expect.missingData, actual: out.missingData });
+  }
+  if (expect.cards !== undefined) {
+    if (out.cards.length !== expect.cards.length) {
+      failures.push({ what: 'cards.length', expected: expect.cards.length, actual: out.cards.length });
+    }
+    expect.cards.forEach((want, i) => {
+      const card = out.cards[i];
+      if (card === undefined) return;
+      if (want.indicator !== undefined && card.indicator !== want.indicator)
+        failures.push({ what: `cards[${i}].indicator`, expected: want.indicator, actual: card.indicator });
+      if (want.summary !== undefined && card.summary !== want.summary)
+        failures.push({ what: `cards[${i}].summary`, expected: want.summary, actual: card.summary });
+      for (const text of want.detailContains ?? []) {
+        if (!(card.detail ?? '').includes(text))
+          failures.push({
+            what: `cards[${i}].detail`,
+            expected: `to contain ${JSON.stringify(text)}`,
+            actual: card.detail,
+          });
+      }
+      if (want.suggestions !== undefined) {
+        const labels = (card.suggestions ?? []).map((s) => s.label);
+        if (!isDeepStrictEqual(labels, want.suggestions))
+          failures.push({ what: `cards[${i}].suggestions`, expected: want.suggestions, actual: labels });
+      }
+    });
+  }
+  return { pass: failures.length === 0, failures, evaluationMs: out.evaluationMs };
+}
