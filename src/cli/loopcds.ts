@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { buildKnowledge } from '../engine/compile-knowledge-cli.js';
 import { KnowledgeLoadError } from '../knowledge/knowledge-base.js';
+import { mintDevToken } from '../http/auth/dev-issuer.js';
 import { startServer } from '../http/server.js';
 import { projectRoot } from '../project-root.js';
 
@@ -12,6 +13,8 @@ const USAGE = `Usage: loopcds <command>
 Commands:
   serve               run the CDS Hooks service (default)
   knowledge build     compile knowledge/ CQL to ELM (cached by content hash)
+  token [--service ID | --aud URL] [--tenant T]
+                      print a development JWT signed by the local development issuer key
   help                show this text
 
 Settings come from LOOPCDS_* environment variables; see docs/configuration.md.`;
@@ -32,6 +35,8 @@ async function main(argv: string[]): Promise<number> {
       }
       process.stderr.write(`Unknown knowledge command: ${sub ?? '(none)'}\n${USAGE}\n`);
       return 2;
+    case 'token':
+      return token(config, argv.slice(1));
     case 'help':
     case '--help':
       process.stdout.write(`${USAGE}\n`);
@@ -40,6 +45,25 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`Unknown command: ${command}\n${USAGE}\n`);
       return 2;
   }
+}
+
+/** `loopcds token`: a development CDS client JWT for one endpoint (aud must equal the URL called). */
+async function token(config: ReturnType<typeof loadConfig>, args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { service: { type: 'string' }, aud: { type: 'string' }, tenant: { type: 'string' } },
+    strict: true,
+  });
+  const base = (config.publicUrl ?? `http://localhost:${config.port}`).replace(/\/$/, '');
+  const audience =
+    values.aud ?? `${base}/cds-services${values.service === undefined ? '' : `/${values.service}`}`;
+  const jwt = await mintDevToken({
+    dir: config.devIssuerDir,
+    audience,
+    ...(values.tenant === undefined ? {} : { tenant: values.tenant }),
+  });
+  process.stdout.write(`${jwt}\n`);
+  return 0;
 }
 
 async function serve(config: ReturnType<typeof loadConfig>): Promise<number> {

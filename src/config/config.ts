@@ -40,6 +40,22 @@ export const configSchema = z
     allowEvaluationTimeOverride: z.boolean(),
     /** pino log level. */
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    /** CDS client authentication (CDS Hooks 2.0 §Trusting CDS Clients); `off` is a development setting only. */
+    auth: z.enum(['on', 'off']),
+    /** JSON file listing the trusted EHR issuers; absent: the local development issuer is trusted. */
+    trustedIssuersFile: z.string().min(1).optional(),
+    /** Folder of the local development issuer key (`loopcds token` signs with it). */
+    devIssuerDir: z.string().min(1),
+    /** Clock skew tolerated on exp, nbf and iat, in seconds. */
+    authClockSkewSeconds: z.number().int().min(0).max(600),
+    /** Longest accepted token lifetime (exp − iat), in seconds. */
+    authMaxTokenLifetimeSeconds: z.number().int().min(60).max(86_400),
+    /** Retries of a failed fallback FHIR query, made only while the deadline leaves time. */
+    fhirRetries: z.number().int().min(0).max(5),
+    /** Consecutive failures after which a FHIR server's circuit opens. */
+    circuitFailureThreshold: z.number().int().min(1).max(1000),
+    /** How long an open circuit fails fast before one trial request, in milliseconds. */
+    circuitCooldownMs: z.number().int().min(100).max(600_000),
   })
   .strict();
 
@@ -70,6 +86,14 @@ const ENV_KEYS: Record<string, keyof z.infer<typeof configSchema>> = {
   LOOPCDS_TIME_ZONE: 'timeZone',
   LOOPCDS_ALLOW_EVALUATION_TIME_OVERRIDE: 'allowEvaluationTimeOverride',
   LOOPCDS_LOG_LEVEL: 'logLevel',
+  LOOPCDS_AUTH: 'auth',
+  LOOPCDS_TRUSTED_ISSUERS: 'trustedIssuersFile',
+  LOOPCDS_DEV_ISSUER_DIR: 'devIssuerDir',
+  LOOPCDS_AUTH_CLOCK_SKEW_SECONDS: 'authClockSkewSeconds',
+  LOOPCDS_AUTH_MAX_TOKEN_LIFETIME_SECONDS: 'authMaxTokenLifetimeSeconds',
+  LOOPCDS_FHIR_RETRIES: 'fhirRetries',
+  LOOPCDS_CIRCUIT_FAILURE_THRESHOLD: 'circuitFailureThreshold',
+  LOOPCDS_CIRCUIT_COOLDOWN_MS: 'circuitCooldownMs',
 };
 
 /** Defaults, relative to the project root. Units in the names or comments. */
@@ -88,6 +112,13 @@ export function defaultConfig(root: string): z.infer<typeof configSchema> {
     timeZone: 'Europe/London',
     allowEvaluationTimeOverride: false,
     logLevel: 'info',
+    auth: 'on',
+    devIssuerDir: path.join(root, 'data', 'dev-issuer'),
+    authClockSkewSeconds: 60, // 1 minute
+    authMaxTokenLifetimeSeconds: 600, // 10 minutes; CDS Hooks asks for 5
+    fhirRetries: 2,
+    circuitFailureThreshold: 5,
+    circuitCooldownMs: 10_000, // 10 seconds
   };
 }
 
@@ -97,6 +128,11 @@ function coerce(key: keyof z.infer<typeof configSchema>, raw: string): unknown {
     case 'fhirDeadlineMs':
     case 'fhirMaxPages':
     case 'bodyLimitBytes':
+    case 'authClockSkewSeconds':
+    case 'authMaxTokenLifetimeSeconds':
+    case 'fhirRetries':
+    case 'circuitFailureThreshold':
+    case 'circuitCooldownMs':
       return /^\d+$/.test(raw.trim()) ? Number(raw) : raw;
     case 'allowEvaluationTimeOverride':
       return raw === 'true' ? true : raw === 'false' ? false : raw;
@@ -113,6 +149,9 @@ function coerce(key: keyof z.infer<typeof configSchema>, raw: string): unknown {
     case 'servicesDir':
     case 'timeZone':
     case 'logLevel':
+    case 'auth':
+    case 'trustedIssuersFile':
+    case 'devIssuerDir':
       return raw;
   }
 }

@@ -35,6 +35,7 @@ export const ERROR_CATALOGUE = {
     type: 'not-supported',
     message: 'The request body must be application/json.',
   },
+  LOOPCDS_ERR_UNAUTHORIZED: { status: 401, type: 'login', message: 'Authentication is required.' },
   LOOPCDS_ERR_UNKNOWN_SERVICE: { status: 404, type: 'not-found', message: 'No CDS service has this id.' },
   LOOPCDS_ERR_NOT_FOUND: { status: 404, type: 'not-found', message: 'No such resource.' },
   LOOPCDS_ERR_METHOD_NOT_ALLOWED: {

@@ -6,6 +6,8 @@ import { pinoHttp } from 'pino-http';
 import type { LoopcdsConfig } from '../config/config.js';
 import type { KnowledgeBase } from '../knowledge/knowledge-base.js';
 import type { OutcomeRecorder } from '../outcomes/outcome-recorder.js';
+import { requireCdsClient } from './auth/auth-middleware.js';
+import type { JwtVerifier } from './auth/jwt-verifier.js';
 import { cdsServicesRouter } from './cds-services-router.js';
 import { errorHandler, notFound } from './error-handler.js';
 
@@ -16,6 +18,8 @@ export interface AppDeps {
   knowledge: () => KnowledgeBase;
   recorder: OutcomeRecorder;
   clock?: () => Date;
+  /** CDS client authentication; undefined only when `LOOPCDS_AUTH=off`. */
+  verifier?: JwtVerifier | undefined;
 }
 
 /**
@@ -70,6 +74,8 @@ export function buildApp(deps: AppDeps): Express {
   app.get('/readyz', (_req, res) => {
     res.json({ status: 'ready', services: deps.knowledge().services.size });
   });
+  if (deps.verifier !== undefined)
+    app.use('/cds-services', requireCdsClient(deps.verifier, deps.logger, deps.config.publicUrl));
   app.use(
     cdsServicesRouter({
       config: deps.config,

@@ -5,6 +5,10 @@ import { loadKnowledgeBase, type KnowledgeBase } from '../knowledge/knowledge-ba
 import { MemoryOutcomeRecorder, type OutcomeRecorder } from '../outcomes/outcome-recorder.js';
 import { getFhirModel } from '../engine/fhir-model.js';
 import { buildApp } from './app.js';
+import { ensureDevIssuer } from './auth/dev-issuer.js';
+import { JwtVerifier } from './auth/jwt-verifier.js';
+import { MemoryReplayCache, type ReplayCache } from './auth/replay-cache.js';
+import { loadTrustedIssuers } from './auth/trusted-issuers.js';
 
 export interface RunningServer {
   server: Server;
@@ -21,15 +25,17 @@ export interface RunningServer {
 export async function startServer(
   config: LoopcdsConfig,
   logger: Logger,
-  options: { recorder?: OutcomeRecorder; clock?: () => Date } = {},
+  options: { recorder?: OutcomeRecorder; clock?: () => Date; replayCache?: ReplayCache } = {},
 ): Promise<RunningServer> {
   const started = performance.now();
   const knowledge = await loadKnowledgeBase(config);
   getFhirModel();
   const recorder = options.recorder ?? new MemoryOutcomeRecorder();
+  const verifier = await buildVerifier(config, logger, options.replayCache ?? new MemoryReplayCache());
   const app = buildApp({
     config,
     logger,
+    verifier,
     knowledge: () => knowledge,
     recorder,
     ...(options.clock ? { clock: options.clock } : {}),
@@ -61,4 +67,35 @@ export async function startServer(
       await recorder.close();
     },
   };
+}
+
+/** The CDS client verifier, or undefined (with a warning at every start) when auth is off. */
+async function buildVerifier(
+  config: LoopcdsConfig,
+  logger: Logger,
+  replayCache: ReplayCache,
+): Promise<JwtVerifier | undefined> {
+  if (config.auth === 'off') {
+    logger.warn(
+      'LOOPCDS_AUTH=off: CDS Hooks calls are NOT authenticated. Development only; never in production.',
+    );
+    return undefined;
+  }
+  let issuers;
+  if (config.trustedIssuersFile !== undefined) {
+    issuers = await loadTrustedIssuers(config.trustedIssuersFile);
+  } else {
+    const dev = await ensureDevIssuer(config.devIssuerDir);
+    logger.info(
+      { iss: dev.iss, jwksFile: dev.jwksFile, created: dev.created },
+      'no LOOPCDS_TRUSTED_ISSUERS: trusting only the local development issuer (mint a token with `loopcds token`)',
+    );
+    issuers = [dev];
+  }
+  return new JwtVerifier({
+    issuers,
+    replayCache,
+    clockSkewSeconds: config.authClockSkewSeconds,
+    maxLifetimeSeconds: config.authMaxTokenLifetimeSeconds,
+  });
 }

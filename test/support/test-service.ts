@@ -18,6 +18,8 @@ export async function startTestService(
       host: '127.0.0.1',
       logLevel: 'silent',
       allowEvaluationTimeOverride: true,
+      // Authentication has its own tests (test/integration/authentication.test.ts); elsewhere it is off.
+      auth: 'off',
       ...overrides,
     },
   });
