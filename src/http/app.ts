@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { LoopcdsConfig } from '../config/config.js';
+import type { CircuitBreakers } from '../context/circuit-breaker.js';
 import type { KnowledgeBase } from '../knowledge/knowledge-base.js';
 import type { OutcomeRecorder } from '../outcomes/outcome-recorder.js';
 import { requireCdsClient } from './auth/auth-middleware.js';
@@ -18,6 +19,8 @@ export interface AppDeps {
   knowledge: () => KnowledgeBase;
   recorder: OutcomeRecorder;
   clock?: () => Date;
+  /** Circuit breakers of the EHR FHIR servers. */
+  breakers: CircuitBreakers;
   /** CDS client authentication; undefined only when `LOOPCDS_AUTH=off`. */
   verifier?: JwtVerifier | undefined;
 }
@@ -82,6 +85,7 @@ export function buildApp(deps: AppDeps): Express {
       knowledge: deps.knowledge,
       recorder: deps.recorder,
       clock: deps.clock ?? (() => new Date()),
+      breakers: deps.breakers,
     }),
   );
   app.use(notFound);

@@ -1,5 +1,7 @@
 import express, { type RequestHandler, type Router } from 'express';
 import type { CdsServiceResponse } from '../cards/card.js';
+import type { CircuitBreakers } from '../context/circuit-breaker.js';
+import { DEFAULT_RETRY_POLICY, FhirFetcher } from '../context/fhir-fetcher.js';
 import { evaluationTime } from '../engine/evaluation-time.js';
 import { loopcdsError } from '../errors/error-catalogue.js';
 import type { LoopcdsConfig } from '../config/config.js';
@@ -14,6 +16,8 @@ export interface CdsServicesDeps {
   knowledge: () => KnowledgeBase;
   recorder: OutcomeRecorder;
   clock: () => Date;
+  /** Circuit breakers of the EHR FHIR servers, shared by every call. */
+  breakers: CircuitBreakers;
 }
 
 /** The system of the codes that name loopcds artefacts in `card.source.topic`. */
@@ -62,7 +66,15 @@ export function cdsServicesRouter(deps: CdsServicesDeps): Router {
       knowledge,
       recorder: deps.recorder,
       now: evaluationNow(parsed.request.extension, deps),
-      data: { deadlineMs: deps.config.fhirDeadlineMs, maxPages: deps.config.fhirMaxPages },
+      data: {
+        deadlineMs: deps.config.fhirDeadlineMs,
+        maxPages: deps.config.fhirMaxPages,
+        createFetcher: (access, maxPages) =>
+          new FhirFetcher(access, maxPages, deps.breakers.for(new URL(access.baseUrl).origin), {
+            ...DEFAULT_RETRY_POLICY,
+            retries: deps.config.fhirRetries,
+          }),
+      },
       topicSystem: ARTEFACT_TOPIC_SYSTEM,
     });
     res.json(response);

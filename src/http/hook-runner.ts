@@ -38,11 +38,15 @@ export async function runHook(
     },
     { ...options.data, prefetchTemplates: binding.definition.prefetch },
   );
-  if (!data.hasPatient || data.report.missing.length > 0) {
-    const reasons = data.hasPatient
-      ? []
-      : [`Patient/${data.patientId} was not in prefetch and could not be fetched`];
-    reasons.push(...data.report.missing.map((m) => `${m.key}: ${m.reason}`));
+  // Which resource types could not be had, and why: a release that reads one of them cannot be trusted
+  // to give an answer (its data is incomplete), but the others can still run (issue: "the cards that
+  // need only the data it has, with the rest reported as incomplete").
+  const unobtainable = unobtainableTypes(data.report.missing, binding.definition.prefetch);
+  const reasons = data.report.missing.map((m) => `${m.key}: ${m.reason}`);
+  const blocked = (a: LoadedArtefact) => a.definition.dataRequirements.some((r) => unobtainable.has(r.type));
+  if (!data.hasPatient || (binding.active.length > 0 && binding.active.every(blocked))) {
+    if (!data.hasPatient)
+      reasons.unshift(`Patient/${data.patientId} was not in prefetch and could not be fetched`);
     // CDS Hooks 2.0 §Prefetch: "the CDS Service MAY respond with 412 Precondition Failed".
     throw loopcdsError('LOOPCDS_ERR_DATA_UNOBTAINABLE', reasons.join('; '));
   }
@@ -54,14 +58,16 @@ export async function runHook(
   ];
   const evaluations = await Promise.all(
     runs.map(({ artefact, role }) =>
-      runRelease(
-        artefact,
-        role,
-        data.bundle,
-        request,
-        options,
-        binding.definition.parameters[artefact.definition.id] ?? {},
-      ),
+      blocked(artefact)
+        ? Promise.resolve(unobtainableResult(artefact, role, reasons))
+        : runRelease(
+            artefact,
+            role,
+            data.bundle,
+            request,
+            options,
+            binding.definition.parameters[artefact.definition.id] ?? {},
+          ),
     ),
   );
   const evaluationMs = performance.now() - evaluationStarted;
@@ -134,5 +140,46 @@ async function runRelease(
     })),
     evaluationMs: out.evaluationMs,
     renderedCards: out.cards,
+  };
+}
+
+/** The resource types behind the keys that could not be had (a Medication reference blocks its request). */
+function unobtainableTypes(
+  missing: ReadonlyArray<{ key: string }>,
+  templates: Readonly<Record<string, string>>,
+): Set<string> {
+  const types = new Set<string>();
+  for (const { key } of missing) {
+    const template = templates[key];
+    if (template !== undefined) {
+      const type = /^([A-Z][A-Za-z]+)/.exec(template)?.[1];
+      if (type !== undefined) types.add(type);
+    } else if (key.startsWith('Medication/')) {
+      for (const t of [
+        'MedicationRequest',
+        'MedicationStatement',
+        'MedicationDispense',
+        'MedicationAdministration',
+      ])
+        types.add(t);
+    }
+  }
+  return types;
+}
+
+function unobtainableResult(
+  artefact: LoadedArtefact,
+  role: 'active' | 'shadow',
+  reasons: string[],
+): ReleaseEvaluation & { renderedCards: Card[] } {
+  return {
+    release: `${artefact.release.id}@${artefact.release.version}`,
+    hash: artefact.release.hash,
+    role,
+    result: 'incomplete',
+    missingData: reasons.map((r) => `data unobtainable: ${r}`),
+    cards: [],
+    evaluationMs: 0,
+    renderedCards: [],
   };
 }

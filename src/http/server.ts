@@ -4,6 +4,7 @@ import type { LoopcdsConfig } from '../config/config.js';
 import { loadKnowledgeBase, type KnowledgeBase } from '../knowledge/knowledge-base.js';
 import { MemoryOutcomeRecorder, type OutcomeRecorder } from '../outcomes/outcome-recorder.js';
 import { getFhirModel } from '../engine/fhir-model.js';
+import { CircuitBreakers } from '../context/circuit-breaker.js';
 import { buildApp } from './app.js';
 import { ensureDevIssuer } from './auth/dev-issuer.js';
 import { JwtVerifier } from './auth/jwt-verifier.js';
@@ -15,6 +16,7 @@ export interface RunningServer {
   url: string;
   knowledge: KnowledgeBase;
   recorder: OutcomeRecorder;
+  breakers: CircuitBreakers;
   close(): Promise<void>;
 }
 
@@ -31,11 +33,13 @@ export async function startServer(
   const knowledge = await loadKnowledgeBase(config);
   getFhirModel();
   const recorder = options.recorder ?? new MemoryOutcomeRecorder();
+  const breakers = new CircuitBreakers(config.circuitFailureThreshold, config.circuitCooldownMs);
   const verifier = await buildVerifier(config, logger, options.replayCache ?? new MemoryReplayCache());
   const app = buildApp({
     config,
     logger,
     verifier,
+    breakers,
     knowledge: () => knowledge,
     recorder,
     ...(options.clock ? { clock: options.clock } : {}),
@@ -59,6 +63,7 @@ export async function startServer(
     url,
     knowledge,
     recorder,
+    breakers,
     close: async () => {
       await new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

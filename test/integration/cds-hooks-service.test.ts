@@ -16,7 +16,7 @@ let service: Awaited<ReturnType<typeof startTestService>>;
 let ehr: LoopbackFhirServer;
 
 beforeAll(async () => {
-  service = await startTestService({ fhirDeadlineMs: 400 });
+  service = await startTestService({ fhirDeadlineMs: 400, circuitFailureThreshold: 1000 });
   const pt = patient('p-ehr', '1950-01-01');
   ehr = await startLoopbackFhirServer([
     pt,

@@ -14,6 +14,8 @@ export interface LoopbackFhirServer {
   requests: RecordedRequest[];
   /** Changes how the server answers from the next request on. */
   behave(behaviour: Behaviour, delayMs?: number): void;
+  /** Answers the next `count` requests with `behaviour`, then goes back to `ok`. */
+  behaveFor(count: number, behaviour: Behaviour): void;
   close(): Promise<void>;
 }
 
@@ -30,6 +32,7 @@ export async function startLoopbackFhirServer(
 ): Promise<LoopbackFhirServer> {
   const requests: RecordedRequest[] = [];
   let behaviour: Behaviour = 'ok';
+  let remaining = Infinity;
   let delayMs = options.delayMs ?? 0;
 
   const answer = (req: IncomingMessage, res: ServerResponse) => {
@@ -39,8 +42,10 @@ export async function startLoopbackFhirServer(
       url: url.pathname + url.search,
       authorization: req.headers.authorization,
     });
+    const current = remaining > 0 ? behaviour : 'ok';
+    remaining -= 1;
     const send = () => {
-      switch (behaviour) {
+      switch (current) {
         case 'hang':
           return; // never answers: the client's deadline must end it
         case 'reset':
@@ -76,8 +81,13 @@ export async function startLoopbackFhirServer(
   return {
     baseUrl: `http://127.0.0.1:${port}/fhir`,
     requests,
+    behaveFor(count, next) {
+      behaviour = next;
+      remaining = count;
+    },
     behave(next, delay) {
       behaviour = next;
+      remaining = Infinity;
       if (delay !== undefined) delayMs = delay;
     },
     close: () =>
