@@ -6,6 +6,7 @@ import { pinoHttp } from 'pino-http';
 import type { LoopcdsConfig } from '../config/config.js';
 import type { CircuitBreakers } from '../context/circuit-breaker.js';
 import type { KnowledgeBase } from '../knowledge/knowledge-base.js';
+import type { ServiceMetrics } from './metrics.js';
 import type { OutcomeRecorder } from '../outcomes/outcome-recorder.js';
 import { requireCdsClient } from './auth/auth-middleware.js';
 import type { JwtVerifier } from './auth/jwt-verifier.js';
@@ -21,6 +22,8 @@ export interface AppDeps {
   clock?: () => Date;
   /** Circuit breakers of the EHR FHIR servers. */
   breakers: CircuitBreakers;
+  /** Prometheus metrics; `/metrics` serves them. */
+  metrics?: ServiceMetrics;
   /** CDS client authentication; undefined only when `LOOPCDS_AUTH=off`. */
   verifier?: JwtVerifier | undefined;
 }
@@ -54,6 +57,9 @@ export function buildApp(deps: AppDeps): Express {
       },
     }),
   );
+  // Counted before body parsing, so that malformed requests are counted too.
+  const metrics = deps.metrics;
+  if (metrics !== undefined) app.use(metrics.middleware());
   // CDS Hooks 2.0 §CORS: browsers (the CDS Hooks sandbox, SMART apps) call services cross-origin.
   app.use(
     cors({
@@ -71,6 +77,11 @@ export function buildApp(deps: AppDeps): Express {
     }),
   );
 
+  if (metrics !== undefined) {
+    app.get('/metrics', async (_req, res) => {
+      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    });
+  }
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });

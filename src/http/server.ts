@@ -6,10 +6,14 @@ import { MemoryOutcomeRecorder, type OutcomeRecorder } from '../outcomes/outcome
 import { getFhirModel } from '../engine/fhir-model.js';
 import { CircuitBreakers } from '../context/circuit-breaker.js';
 import { buildApp } from './app.js';
+import { ServiceMetrics } from './metrics.js';
 import { ensureDevIssuer } from './auth/dev-issuer.js';
 import { JwtVerifier } from './auth/jwt-verifier.js';
 import { MemoryReplayCache, type ReplayCache } from './auth/replay-cache.js';
 import { loadTrustedIssuers } from './auth/trusted-issuers.js';
+
+/** How long calls in flight may take to finish at shutdown before their connections are cut. */
+const SHUTDOWN_DRAIN_MS = 10_000; // 10 seconds
 
 export interface RunningServer {
   server: Server;
@@ -32,14 +36,19 @@ export async function startServer(
   const started = performance.now();
   const knowledge = await loadKnowledgeBase(config);
   getFhirModel();
-  const recorder = options.recorder ?? new MemoryOutcomeRecorder();
   const breakers = new CircuitBreakers(config.circuitFailureThreshold, config.circuitCooldownMs);
+  const baseRecorder = options.recorder ?? new MemoryOutcomeRecorder();
+  const metrics = new ServiceMetrics(breakers, () =>
+    (baseRecorder as { metrics?: () => { queueDepth?: number } }).metrics?.(),
+  );
+  const recorder = metrics.observe(baseRecorder);
   const verifier = await buildVerifier(config, logger, options.replayCache ?? new MemoryReplayCache());
   const app = buildApp({
     config,
     logger,
     verifier,
     breakers,
+    metrics,
     knowledge: () => knowledge,
     recorder,
     ...(options.clock ? { clock: options.clock } : {}),
@@ -62,12 +71,21 @@ export async function startServer(
     server,
     url,
     knowledge,
-    recorder,
+    recorder: baseRecorder,
     breakers,
     close: async () => {
+      // Graceful shutdown: stop accepting, let calls in flight finish (closing each keep-alive
+      // connection as soon as it falls idle), give up on stragglers after the drain limit, then
+      // drain the outcome queue.
       await new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeIdleConnections();
+        const sweep = setInterval(() => server.closeIdleConnections(), 50);
+        const limit = setTimeout(() => server.closeAllConnections(), SHUTDOWN_DRAIN_MS);
+        server.once('close', () => {
+          clearInterval(sweep);
+          clearTimeout(limit);
+        });
       });
       await recorder.close();
     },
