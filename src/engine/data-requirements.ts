@@ -41,6 +41,13 @@ export class DataRequirementFilter {
     return false;
   }
 
+  /** Whether the bundle holds at least one resource this filter accepts, the patient aside. */
+  matchesAny(bundle: FhirBundle): boolean {
+    return (bundle.entry ?? []).some(
+      (e) => e.resource !== undefined && e.resource.resourceType !== 'Patient' && this.accepts(e.resource),
+    );
+  }
+
   /** The bundle less everything the artefact cannot use. */
   apply(bundle: FhirBundle): FhirBundle {
     const entry = (bundle.entry ?? []).filter((e) => e.resource !== undefined && this.accepts(e.resource));

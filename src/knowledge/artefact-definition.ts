@@ -56,6 +56,25 @@ export const artefactDefinitionSchema = z
           .strict(),
       )
       .min(1),
+    /**
+     * Resources without which the artefact cannot fire (same shape as dataRequirements). When a patient
+     * has none of them, the result is "not fired" without evaluating the CQL: most patients hold none of
+     * the drugs most indicators are about, and this is where hook and population speed comes from.
+     * test/knowledge checks, case by case, that skipping never changes a result.
+     */
+    triggers: z
+      .array(
+        z
+          .object({
+            type: z.string().regex(/^[A-Z][A-Za-z]+$/),
+            codeFilter: z
+              .object({ path: z.string().min(1), valueSets: z.array(z.url()).min(1) })
+              .strict()
+              .optional(),
+          })
+          .strict(),
+      )
+      .optional(),
     /** Link to the guidance the cards cite in their `source`. */
     cardSource: z.object({ label: z.string().min(1).max(200), url: z.url() }).strict(),
     cards: z.array(cardTemplateSchema).min(1),

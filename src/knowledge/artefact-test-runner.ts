@@ -41,7 +41,7 @@ export async function runTestCase(
   for (const r of resources)
     if (r.resourceType === 'Medication' && r.id !== undefined) medications.set(`Medication/${r.id}`, r);
   const bundle = patientBundle(resolveMedications(resources, { byReference: medications }));
-  const out = await evaluateRelease(artefact, {
+  const input = {
     bundle,
     now: testCase.now,
     hook: testCase.hook,
@@ -50,7 +50,11 @@ export async function runTestCase(
     valueSets: knowledge.valueSets,
     overrideReasons: knowledge.overrideReasons,
     topicSystem: TOPIC_SYSTEM,
-  });
+  };
+  // The hook path (triggers may skip evaluation) decides result and cards; a full evaluation gives
+  // every expression, and must agree with the hook path on whether the rule fired.
+  const out = await evaluateRelease(artefact, input);
+  const full = out.skipped === true ? await evaluateRelease(artefact, { ...input, useTriggers: false }) : out;
 
   const failures: TestCaseFailure[] = [];
   const expect = testCase.expect;
@@ -60,11 +64,18 @@ export async function runTestCase(
       failures.push({ what: 'error', expected: undefined, actual: out.error.issue[0]?.diagnostics });
   }
   for (const [name, expected] of Object.entries(expect.expressions)) {
-    if (!(name in out.results) && out.result !== 'error') {
+    if (!(name in full.results) && full.result !== 'error') {
       failures.push({ what: name, expected, actual: '(no such expression in the library)' });
-    } else if (!isDeepStrictEqual(out.results[name], expected)) {
-      failures.push({ what: name, expected, actual: out.results[name] });
+    } else if (!isDeepStrictEqual(full.results[name], expected)) {
+      failures.push({ what: name, expected, actual: full.results[name] });
     }
+  }
+  if (out.skipped === true && full.result === 'fired') {
+    failures.push({
+      what: 'triggers',
+      expected: 'a patient without any trigger resource cannot fire',
+      actual: 'the full evaluation fired',
+    });
   }
   if (expect.missingData !== undefined && !isDeepStrictEqual(out.missingData, expect.missingData)) {
     failures.push({ what: 'missingData', expected: expect.missingData, actual: out.missingData });

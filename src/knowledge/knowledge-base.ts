@@ -17,6 +17,8 @@ export interface LoadedArtefact {
   evaluator: CqlEvaluator;
   /** Drops what the artefact cannot read, before evaluation. */
   dataFilter: DataRequirementFilter;
+  /** When set, a patient must hold one of these resources for the artefact to be evaluated at all. */
+  triggerFilter?: DataRequirementFilter;
   /** Canonical urls of the value sets its library declares. */
   valueSetUrls: string[];
 }
@@ -96,7 +98,7 @@ export async function loadKnowledgeBase(locations: KnowledgeLocations): Promise<
     for (const url of valueSetUrls)
       if (!valueSets.has(url)) problems.push(`${file}: value set ${url} is not in ${locations.valueSetDir}`);
     const requirements = definition.dataRequirements as DataRequirement[];
-    for (const r of requirements) {
+    for (const r of [...requirements, ...((definition.triggers ?? []) as DataRequirement[])]) {
       for (const url of r.codeFilter?.valueSets ?? []) {
         if (!valueSetUrls.includes(url))
           problems.push(
@@ -120,6 +122,9 @@ export async function loadKnowledgeBase(locations: KnowledgeLocations): Promise<
         valueSets,
       ),
       dataFilter: new DataRequirementFilter(requirements, valueSets),
+      ...(definition.triggers === undefined
+        ? {}
+        : { triggerFilter: new DataRequirementFilter(definition.triggers as DataRequirement[], valueSets) }),
       valueSetUrls,
     });
   }

@@ -22,6 +22,8 @@ export interface ReleaseEvaluationInput {
   valueSets: ValueSetIndex;
   overrideReasons: readonly Coding[];
   topicSystem: string;
+  /** Skip evaluation when the patient holds none of the artefact's triggers (default true). */
+  useTriggers?: boolean;
 }
 
 export interface ReleaseEvaluationOutput {
@@ -31,6 +33,8 @@ export interface ReleaseEvaluationOutput {
   cards: Card[];
   error?: OperationOutcome;
   evaluationMs: number;
+  /** True when the patient held none of the triggers and the CQL was not evaluated. */
+  skipped?: boolean;
 }
 
 /**
@@ -44,6 +48,20 @@ export async function evaluateRelease(
 ): Promise<ReleaseEvaluationOutput> {
   const started = performance.now();
   const { definition, release } = artefact;
+  if (
+    input.useTriggers !== false &&
+    artefact.triggerFilter !== undefined &&
+    !artefact.triggerFilter.matchesAny(input.bundle)
+  ) {
+    return {
+      result: 'not-fired',
+      missingData: [],
+      results: {},
+      cards: [],
+      evaluationMs: performance.now() - started,
+      skipped: true,
+    };
+  }
   try {
     const parameters = toCqlParameters({ ...definition.parameters, ...(input.parameters ?? {}) });
     const results = await artefact.evaluator.evaluate(
