@@ -1,10 +1,11 @@
 /**
  * `npm run bench`: drives the running service (a child process, as in production) with autocannon and
- * prints latency percentiles and throughput for each scenario of design.md §5. Figures are for comparing
- * runs on the same machine; quote medians and ratios from one run.
+ * prints throughput and latency for each scenario of design.md §5. Figures are for comparing runs on the
+ * same machine; quote medians and ratios from one run.
  *
- *   BENCH_DURATION   seconds per scenario (default 20)
- *   BENCH_CONNECTIONS concurrent connections (default 50)
+ *   BENCH_DURATION     seconds per scenario (default 60)
+ *   BENCH_CONNECTIONS  concurrent connections (default 50)
+ *   BENCH_RATE         requests per second of the fixed-rate scenarios (default 200, design.md §5)
  */
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -14,9 +15,11 @@ import path from 'node:path';
 import { benchPatient } from './bench-patient.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const DURATION = Number(process.env['BENCH_DURATION'] ?? 20);
+const DURATION = Number(process.env['BENCH_DURATION'] ?? 60);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 50);
+const RATE = Number(process.env['BENCH_RATE'] ?? 200);
 const EHR_DELAY_MS = 100;
+const DEADLINE_MS = 1500;
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -34,11 +37,15 @@ async function startService(port: number): Promise<ChildProcess> {
       PORT: String(port),
       LOOPCDS_HOST: '127.0.0.1',
       LOOPCDS_LOG_LEVEL: 'warn',
-      LOOPCDS_FHIR_DEADLINE_MS: '1500',
+      LOOPCDS_FHIR_DEADLINE_MS: String(DEADLINE_MS),
+      // Measures the hook path; authentication is one signature check and has its own tests.
+      LOOPCDS_AUTH: 'off',
+      // The breaker would (rightly) fail fast against a dead EHR; the bench measures the deadline instead.
+      LOOPCDS_CIRCUIT_FAILURE_THRESHOLD: '1000',
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 300; i++) {
     try {
       const res = await fetch(`http://127.0.0.1:${port}/readyz`);
       if (res.ok) return child;
@@ -51,9 +58,10 @@ async function startService(port: number): Promise<ChildProcess> {
   throw new Error('the service did not start');
 }
 
-/** A loopback EHR FHIR server answering every read and search after a fixed delay. */
-async function startSlowEhr(resources: Array<{ resourceType: string; id: string }>, delayMs: number) {
+/** A loopback EHR FHIR server answering every read and search after a fixed delay (Infinity: never). */
+async function startEhr(resources: Array<{ resourceType: string; id: string }>, delayMs: number) {
   const server = createServer((req, res) => {
+    if (delayMs === Infinity) return; // accepts the connection, never answers
     const url = new URL(req.url ?? '/', 'http://x');
     const [type, id] = url.pathname.replace(/^\/fhir\//, '').split('/');
     const matches = resources.filter((r) => r.resourceType === type && (id === undefined || r.id === id));
@@ -69,7 +77,11 @@ async function startSlowEhr(resources: Array<{ resourceType: string; id: string 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/fhir`,
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -84,14 +96,21 @@ interface Figures {
   total: number;
 }
 
-async function load(scenario: string, url: string, body: unknown): Promise<Figures> {
+async function load(
+  scenario: string,
+  url: string,
+  body: unknown,
+  options: { rate?: number; duration?: number } = {},
+): Promise<Figures> {
   const result = await autocannon({
     url,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
     connections: CONNECTIONS,
-    duration: DURATION,
+    duration: options.duration ?? DURATION,
+    timeout: 10, // seconds
+    ...(options.rate === undefined ? {} : { overallRate: options.rate }),
   });
   return {
     scenario,
@@ -109,7 +128,8 @@ async function main(): Promise<void> {
   const port = await freePort();
   const service = await startService(port);
   const { patient, history, draft } = benchPatient(300);
-  const ehr = await startSlowEhr([patient, ...history], EHR_DELAY_MS);
+  const ehr = await startEhr([patient, ...history], EHR_DELAY_MS);
+  const deadEhr = await startEhr([], Infinity);
   const base = {
     hook: 'order-sign',
     hookInstance: '0f3a2d1e-5b6c-4d7e-8f90-a1b2c3d4e5f6',
@@ -130,17 +150,15 @@ async function main(): Promise<void> {
       },
     },
   };
-  const noPrefetch = {
-    ...base,
-    fhirServer: ehr.url,
-    fhirAuthorization: {
-      access_token: 'bench',
-      token_type: 'Bearer',
-      expires_in: 3600,
-      scope: 'patient/*.read',
-      subject: 'loopcds',
-    },
+  const authorization = {
+    access_token: 'bench',
+    token_type: 'Bearer',
+    expires_in: 3600,
+    scope: 'patient/*.read',
+    subject: 'loopcds',
   };
+  const noPrefetch = { ...base, fhirServer: ehr.url, fhirAuthorization: authorization };
+  const deadEhrCall = { ...base, fhirServer: deadEhr.url, fhirAuthorization: authorization };
   const endpoint = `http://127.0.0.1:${port}/cds-services/pincer-order-sign`;
 
   // Check the scenario returns the PINCER A card before measuring it.
@@ -155,16 +173,45 @@ async function main(): Promise<void> {
 
   const figures: Figures[] = [];
   try {
-    await load('warm-up', endpoint, fullPrefetch);
+    await load('warm-up', endpoint, fullPrefetch, { duration: 5 });
+    const resources = history.length + 1;
     figures.push(
-      await load(`order-sign, full prefetch (${history.length + 1} resources)`, endpoint, fullPrefetch),
+      await load(
+        `order-sign, full prefetch (${resources} resources), as fast as possible`,
+        endpoint,
+        fullPrefetch,
+      ),
     );
     figures.push(
-      await load(`order-sign, no prefetch, EHR answers in ${EHR_DELAY_MS} ms`, endpoint, noPrefetch),
+      await load(
+        `order-sign, full prefetch (${resources} resources), ${RATE} req/s`,
+        endpoint,
+        fullPrefetch,
+        { rate: RATE },
+      ),
+    );
+    figures.push(
+      await load(
+        `order-sign, no prefetch, EHR answers in ${EHR_DELAY_MS} ms, ${RATE} req/s`,
+        endpoint,
+        noPrefetch,
+        { rate: RATE },
+      ),
+    );
+    // Against a dead EHR every call waits out its deadline: 50 connections carry about 50 / 1.5 s.
+    const deadRate = Math.floor((CONNECTIONS * 1000) / (DEADLINE_MS + 100));
+    figures.push(
+      await load(
+        `order-sign, EHR never answers (deadline ${DEADLINE_MS} ms; 412 expected), ${deadRate} req/s`,
+        endpoint,
+        deadEhrCall,
+        { rate: deadRate },
+      ),
     );
   } finally {
     service.kill('SIGTERM');
     await ehr.close();
+    await deadEhr.close();
   }
   process.stdout.write(
     `\nloopcds bench: ${CONNECTIONS} connections, ${DURATION} s per scenario, node ${process.version}\n\n`,
