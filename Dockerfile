@@ -12,7 +12,8 @@ COPY scripts ./scripts
 COPY bench ./bench
 COPY knowledge ./knowledge
 COPY cds-hooks ./cds-hooks
-RUN npx tsc -p tsconfig.json && node dist/src/cli/loopcds.js knowledge build
+COPY console ./console
+RUN npx tsc -p tsconfig.json && node dist/src/cli/loopcds.js knowledge build && npm run build:console
 
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production TZ=UTC PORT=3000

@@ -22,6 +22,13 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The browser console (docs/console.md) has its own tsconfig: DOM types, bundler resolution.
+    files: ['console/**/*.ts'],
+    languageOptions: {
+      parserOptions: { project: './console/tsconfig.json', tsconfigRootDir: import.meta.dirname },
+    },
+  },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
   {
     files: ['src/config/**', 'src/cli/**', 'bench/**', 'test/**', 'scripts/**', '**/*.test.ts'],

@@ -148,6 +148,9 @@ async function main(): Promise<void> {
         type: 'searchset',
         entry: history.map((resource) => ({ resource })),
       },
+      // The PINCER services' other keys (cds-hooks/pincer-*.json); null is "no data" (CDS Hooks 2.0 §Prefetch).
+      conditions: null,
+      egfr: null,
     },
   };
   const authorization = {
@@ -161,15 +164,18 @@ async function main(): Promise<void> {
   const deadEhrCall = { ...base, fhirServer: deadEhr.url, fhirAuthorization: authorization };
   const endpoint = `http://127.0.0.1:${port}/cds-services/pincer-order-sign`;
 
-  // Check the scenario returns the PINCER A card before measuring it.
+  // Check the scenario returns its cards before measuring it: PINCER A (ibuprofen at 78 with no PPI) and
+  // PINCER D (ibuprofen with the warfarin the bench patient was issued in the last 3 months).
   const probe = (await (
     await fetch(endpoint, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(fullPrefetch),
     })
-  ).json()) as { cards: unknown[] };
-  if (probe.cards.length !== 1) throw new Error(`expected one PINCER A card, got ${JSON.stringify(probe)}`);
+  ).json()) as { cards: Array<{ source?: { topic?: { code?: string } } }> };
+  const topics = probe.cards.map((c) => c.source?.topic?.code).join(',');
+  if (topics !== 'pincer-a,pincer-d')
+    throw new Error(`expected the PINCER A and D cards, got ${JSON.stringify(probe)}`);
 
   const figures: Figures[] = [];
   try {

@@ -86,13 +86,14 @@ describe('the committed value sets', () => {
     expect(await compareWithDir(build, DEFAULT_OUT_DIR)).toEqual([]);
   });
 
-  it('are one per codelist plus the four curated ones', () => {
+  it('are one per codelist plus the curated ones', () => {
     const expected = [
       ...build.codelists.map((c) => `pincer-${c.name.replace(/_/g, '-')}`),
       'pincer-loop-diuretic',
       'pincer-nsaid-curated',
       'pincer-ace-inhibitor',
       'pincer-arb',
+      'pincer-warfarin',
     ];
     expect([...committed.keys()].filter((id) => id.startsWith('pincer-')).sort()).toEqual(expected.sort());
   });
@@ -298,6 +299,23 @@ describe('the curated value sets', () => {
     expect(nsaid.has(codeOf('nsaid', 'Ibuprofen 400mg tablets'))).toBe(true);
   });
 
+  it('pincer-warfarin holds warfarin and its brands from pincer-anticoag, but no DOAC, acenocoumarol or phenindione', () => {
+    const warfarin = codesOf('pincer-warfarin');
+    const anticoag = codesOf('pincer-anticoag');
+    expect(warfarin.has(codeOf('anticoag', 'Warfarin 1mg tablets'))).toBe(true);
+    for (const code of codesWhere('anticoag', /^Marevan /)) expect(warfarin.has(code), code).toBe(true);
+    for (const term of [
+      /^Apixaban 5mg tablets$/,
+      /^Acenocoumarol 1mg tablets$/,
+      /^Phenindione 10mg tablets$/,
+    ])
+      expect(warfarin.has(codeOf('anticoag', term)), String(term)).toBe(false);
+    expect([...warfarin].every((code) => anticoag.has(code))).toBe(true);
+    expect(
+      codelist('anticoag').rows.filter((r) => /warfarin/i.test(r.term) && !warfarin.has(r.code)),
+    ).toEqual([]);
+  });
+
   it('pincer-ace-inhibitor and pincer-arb split pincer-acei, leaving out only aliskiren alone', () => {
     const ace = codesOf('pincer-ace-inhibitor');
     const arb = codesOf('pincer-arb');
@@ -312,7 +330,13 @@ describe('the curated value sets', () => {
   });
 
   it('say how they were derived, from which codelists, under which rule version', () => {
-    for (const id of ['pincer-loop-diuretic', 'pincer-nsaid-curated', 'pincer-ace-inhibitor', 'pincer-arb']) {
+    for (const id of [
+      'pincer-loop-diuretic',
+      'pincer-nsaid-curated',
+      'pincer-ace-inhibitor',
+      'pincer-arb',
+      'pincer-warfarin',
+    ]) {
       const vs = committed.get(id);
       expect(vs?.description, id).toMatch(/selected by rule .* from .* no code was typed/);
       expect(vs?.extension?.filter((e) => e.url.endsWith('/source-codelist')).length, id).toBeGreaterThan(0);

@@ -303,6 +303,25 @@ export const CURATION_RULES: readonly CurationRule[] = [
       },
     ],
   },
+  {
+    id: 'pincer-warfarin',
+    name: 'PincerWarfarin',
+    title: 'PINCER warfarin (curated from pincer/anticoag)',
+    version: '1.0.0',
+    rationale:
+      'The original PINCER trial measure 6 (clinical-spec §1.5; Avery et al., Trials 2009;10:28, Table 1) is about patients receiving warfarin for at least three months with no INR check in the previous 12 weeks. pincer/anticoag also holds the DOACs (apixaban, dabigatran, edoxaban, rivaroxaban), which are not monitored by INR, and the other vitamin K antagonists acenocoumarol and phenindione. This value set keeps the products whose term names warfarin, by generic name or brand (Marevan; Coumadin, an imported product), every form included. Acenocoumarol (Sinthrome) and phenindione are also INR-monitored but the trial measure names warfarin only; they are listed below for review.',
+    sources: [
+      {
+        codelist: 'anticoag',
+        include: [
+          { pattern: /\bwarfarin\b/i, why: 'warfarin (generic name)' },
+          { pattern: /\b(Marevan|Coumadin)\b/i, why: 'warfarin brand' },
+        ],
+        exclude: [],
+        listUnmatched: true,
+      },
+    ],
+  },
 ];
 
 export const PARTITION_CHECKS: readonly PartitionCheck[] = [

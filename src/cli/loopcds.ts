@@ -2,41 +2,53 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { ConfigError, loadConfig } from '../config/config.js';
-import { buildKnowledge } from '../engine/compile-knowledge-cli.js';
 import { KnowledgeLoadError } from '../knowledge/knowledge-base.js';
 import { mintDevToken } from '../http/auth/dev-issuer.js';
 import { startServer } from '../http/server.js';
+import { OutcomeSetupError } from '../outcomes/outcome-setup-error.js';
+import { DB_USAGE, runDbCommand } from './db-command.js';
+import { REPORT_USAGE, runReportCommand } from './report-command.js';
+import { CONSOLE_USER_USAGE, runConsoleUserCommand } from './console-user-command.js';
 import { projectRoot } from '../project-root.js';
+import { KNOWLEDGE_USAGE, knowledgeCommandContext, runKnowledgeCommand } from './knowledge-commands.js';
+import { POPULATION_USAGE, runPopulationCommand } from './population-commands.js';
 
 const USAGE = `Usage: loopcds <command>
 
 Commands:
   serve               run the CDS Hooks service (default)
-  knowledge build     compile knowledge/ CQL to ELM (cached by content hash)
+${KNOWLEDGE_USAGE}
   token [--service ID | --aud URL] [--tenant T]
                       print a development JWT signed by the local development issuer key
   help                show this text
+${DB_USAGE}
+${REPORT_USAGE}
+${POPULATION_USAGE}
+${CONSOLE_USER_USAGE}
 
 Settings come from LOOPCDS_* environment variables; see docs/configuration.md.`;
 
 async function main(argv: string[]): Promise<number> {
   const { positionals } = parseArgs({ args: argv, allowPositionals: true, strict: false });
-  const [command = 'serve', sub] = positionals;
+  const [command = 'serve'] = positionals;
   const config = loadConfig({ root: projectRoot(), env: process.env });
   switch (command) {
     case 'serve':
       return serve(config);
     case 'knowledge':
-      if (sub === 'build') {
-        return buildKnowledge({
-          knowledgeDirs: [config.knowledgeDir, ...config.extraLibraryDirs],
-          cacheDir: config.elmCacheDir,
-        });
-      }
-      process.stderr.write(`Unknown knowledge command: ${sub ?? '(none)'}\n${USAGE}\n`);
-      return 2;
+      return runKnowledgeCommand(knowledgeCommandContext(config), argv.slice(1));
     case 'token':
       return token(config, argv.slice(1));
+    case 'db':
+      return runDbCommand(config, argv.slice(1));
+    case 'report':
+      return runReportCommand(config, argv.slice(1));
+    case 'search':
+    case 'worker':
+    case 'synth':
+      return runPopulationCommand(config, command, argv.slice(1));
+    case 'console-user':
+      return runConsoleUserCommand(config, argv.slice(1), process);
     case 'help':
     case '--help':
       process.stdout.write(`${USAGE}\n`);
@@ -88,7 +100,11 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof ConfigError || error instanceof KnowledgeLoadError)
+    if (
+      error instanceof ConfigError ||
+      error instanceof KnowledgeLoadError ||
+      error instanceof OutcomeSetupError
+    )
       process.stderr.write(`${error.message}\n`);
     else process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exitCode = 1;

@@ -56,6 +56,63 @@ export const configSchema = z
     circuitFailureThreshold: z.number().int().min(1).max(1000),
     /** How long an open circuit fails fast before one trial request, in milliseconds. */
     circuitCooldownMs: z.number().int().min(100).max(600_000),
+    /** Outcome store in PostgreSQL (postgres:// URL); absent: the embedded SQLite file. */
+    databaseUrl: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+    /** The embedded SQLite outcome store file. */
+    sqlitePath: z.string().min(1),
+    /** Apply outcome store migrations at start; absent: yes for SQLite, no for PostgreSQL. */
+    dbAutoMigrate: z.boolean().optional(),
+    /** Connections in the PostgreSQL pool of one service instance. */
+    dbPoolSize: z.number().int().min(1).max(100),
+    /** Record every evaluation, card and feedback in the outcome store (`off`: not recorded at all). */
+    outcomeRecording: z.enum(['on', 'off']),
+    /** Secret key of the patient pseudonym (HMAC-SHA256); absent: read from, or made once in, pseudonymKeyFile. */
+    pseudonymKey: z.string().min(32).optional(),
+    /** File holding the pseudonym key when pseudonymKey is not set (made with mode 0600 for SQLite). */
+    pseudonymKeyFile: z.string().min(1),
+    /** Name of the site recorded with every call; absent: the caller's FHIR server. */
+    site: z.string().min(1).max(200).optional(),
+    /** Outcome records older than this are deleted by `loopcds db prune`, in days. */
+    retentionDays: z.number().int().min(1).max(36_500),
+    /** Records held in memory while the store is slow or down; past this they wait in the journal only. */
+    outcomeQueueMax: z.number().int().min(100).max(1_000_000),
+    /** Records written in one store transaction. */
+    outcomeBatchSize: z.number().int().min(1).max(5000),
+    /** Longest wait before a partial batch is written, in milliseconds. */
+    outcomeFlushMs: z.number().int().min(0).max(60_000),
+    /** Append-only journal written before a hook or feedback response is sent. */
+    outcomeJournalPath: z.string().min(1),
+    /** `write`: survives a crash of the process; `fsync`: also a crash of the machine, at a disk flush per call. */
+    outcomeJournalSync: z.enum(['write', 'fsync']),
+    /** Largest size of the journal; past it, records that the memory queue cannot hold are dropped, in bytes. */
+    outcomeJournalMaxBytes: z
+      .number()
+      .int()
+      .min(1024 * 1024)
+      .max(1024 * 1024 * 1024 * 1024),
+    /** Bearer secret of the admin endpoints (`POST /api/knowledge/reload`); absent: they are disabled. */
+    adminToken: z.string().min(32).optional(),
+    /** Watch cds-hooks/, knowledge/releases and the ELM index, and reload knowledge when they change. */
+    knowledgeWatch: z.enum(['on', 'off']),
+    /** Services may run only frozen releases (knowledge/releases), never a working copy. */
+    requireReleases: z.boolean(),
+    /** The web console at /console (docs/console.md); `off`: not served. */
+    console: z.enum(['on', 'off']),
+    /** JSON file of console users (username, role, scrypt password hash); made with a first admin if absent. */
+    consoleUsersFile: z.string().min(1),
+    /** Secret that signs console session cookies; absent: read from, or made once in, consoleSessionKeyFile. */
+    consoleSessionSecret: z.string().min(32).optional(),
+    /** File holding the session secret when consoleSessionSecret is not set (made with mode 0600). */
+    consoleSessionKeyFile: z.string().min(1),
+    /** Lifetime of a console session, in minutes. */
+    consoleSessionMinutes: z.number().int().min(5).max(10_080), // 1 week
+    /** The built console (vite output). */
+    consoleAssetsDir: z.string().min(1),
+    /** Fixture patients offered by the console's "try it" panel. */
+    consoleFixturesDir: z.string().min(1),
   })
   .strict();
 
@@ -94,6 +151,31 @@ const ENV_KEYS: Record<string, keyof z.infer<typeof configSchema>> = {
   LOOPCDS_FHIR_RETRIES: 'fhirRetries',
   LOOPCDS_CIRCUIT_FAILURE_THRESHOLD: 'circuitFailureThreshold',
   LOOPCDS_CIRCUIT_COOLDOWN_MS: 'circuitCooldownMs',
+  LOOPCDS_DATABASE_URL: 'databaseUrl',
+  LOOPCDS_SQLITE_PATH: 'sqlitePath',
+  LOOPCDS_DB_AUTO_MIGRATE: 'dbAutoMigrate',
+  LOOPCDS_DB_POOL_SIZE: 'dbPoolSize',
+  LOOPCDS_OUTCOME_RECORDING: 'outcomeRecording',
+  LOOPCDS_PSEUDONYM_KEY: 'pseudonymKey',
+  LOOPCDS_PSEUDONYM_KEY_FILE: 'pseudonymKeyFile',
+  LOOPCDS_SITE: 'site',
+  LOOPCDS_RETENTION_DAYS: 'retentionDays',
+  LOOPCDS_OUTCOME_QUEUE_MAX: 'outcomeQueueMax',
+  LOOPCDS_OUTCOME_BATCH_SIZE: 'outcomeBatchSize',
+  LOOPCDS_OUTCOME_FLUSH_MS: 'outcomeFlushMs',
+  LOOPCDS_OUTCOME_JOURNAL: 'outcomeJournalPath',
+  LOOPCDS_OUTCOME_JOURNAL_SYNC: 'outcomeJournalSync',
+  LOOPCDS_OUTCOME_JOURNAL_MAX_BYTES: 'outcomeJournalMaxBytes',
+  LOOPCDS_ADMIN_TOKEN: 'adminToken',
+  LOOPCDS_KNOWLEDGE_WATCH: 'knowledgeWatch',
+  LOOPCDS_REQUIRE_RELEASES: 'requireReleases',
+  LOOPCDS_CONSOLE: 'console',
+  LOOPCDS_CONSOLE_USERS: 'consoleUsersFile',
+  LOOPCDS_CONSOLE_SESSION_SECRET: 'consoleSessionSecret',
+  LOOPCDS_CONSOLE_SESSION_KEY_FILE: 'consoleSessionKeyFile',
+  LOOPCDS_CONSOLE_SESSION_MINUTES: 'consoleSessionMinutes',
+  LOOPCDS_CONSOLE_ASSETS_DIR: 'consoleAssetsDir',
+  LOOPCDS_CONSOLE_FIXTURES_DIR: 'consoleFixturesDir',
 };
 
 /** Defaults, relative to the project root. Units in the names or comments. */
@@ -119,6 +201,25 @@ export function defaultConfig(root: string): z.infer<typeof configSchema> {
     fhirRetries: 2,
     circuitFailureThreshold: 5,
     circuitCooldownMs: 10_000, // 10 seconds
+    sqlitePath: path.join(root, 'data', 'loopcds.sqlite'),
+    dbPoolSize: 5,
+    outcomeRecording: 'on',
+    pseudonymKeyFile: path.join(root, 'data', 'pseudonym.key'),
+    retentionDays: 730, // 2 years: a year-on-year comparison of monthly figures
+    outcomeQueueMax: 10_000, // records (~2 KB each in memory)
+    outcomeBatchSize: 250,
+    outcomeFlushMs: 25, // 25 ms
+    outcomeJournalPath: path.join(root, 'data', 'outcome-journal.ndjson'),
+    outcomeJournalSync: 'write',
+    outcomeJournalMaxBytes: 1024 * 1024 * 1024, // 1 GiB
+    knowledgeWatch: 'on',
+    requireReleases: false,
+    console: 'on',
+    consoleUsersFile: path.join(root, 'data', 'console-users.json'),
+    consoleSessionKeyFile: path.join(root, 'data', 'console-session.key'),
+    consoleSessionMinutes: 480, // 8 hours: one working shift
+    consoleAssetsDir: path.join(root, 'dist', 'console'),
+    consoleFixturesDir: path.join(root, 'fixtures', 'patients'),
   };
 }
 
@@ -133,8 +234,17 @@ function coerce(key: keyof z.infer<typeof configSchema>, raw: string): unknown {
     case 'fhirRetries':
     case 'circuitFailureThreshold':
     case 'circuitCooldownMs':
+    case 'dbPoolSize':
+    case 'retentionDays':
+    case 'outcomeQueueMax':
+    case 'outcomeBatchSize':
+    case 'outcomeFlushMs':
+    case 'outcomeJournalMaxBytes':
+    case 'consoleSessionMinutes':
       return /^\d+$/.test(raw.trim()) ? Number(raw) : raw;
     case 'allowEvaluationTimeOverride':
+    case 'dbAutoMigrate':
+    case 'requireReleases':
       return raw === 'true' ? true : raw === 'false' ? false : raw;
     case 'extraLibraryDirs':
       return raw
@@ -152,6 +262,22 @@ function coerce(key: keyof z.infer<typeof configSchema>, raw: string): unknown {
     case 'auth':
     case 'trustedIssuersFile':
     case 'devIssuerDir':
+    case 'databaseUrl':
+    case 'sqlitePath':
+    case 'outcomeRecording':
+    case 'pseudonymKey':
+    case 'pseudonymKeyFile':
+    case 'site':
+    case 'outcomeJournalPath':
+    case 'outcomeJournalSync':
+    case 'adminToken':
+    case 'knowledgeWatch':
+    case 'console':
+    case 'consoleUsersFile':
+    case 'consoleSessionSecret':
+    case 'consoleSessionKeyFile':
+    case 'consoleAssetsDir':
+    case 'consoleFixturesDir':
       return raw;
   }
 }

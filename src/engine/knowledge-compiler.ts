@@ -36,7 +36,7 @@ import { translatorFingerprint } from './translator-options.js';
  */
 
 export interface CompileKnowledgeOptions {
-  /** Folders searched recursively for `*.cql` (`.build` and `node_modules` folders are skipped). */
+  /** Folders searched recursively for `*.cql` (`.build`, `node_modules` and `releases` folders are skipped). */
   knowledgeDirs: readonly string[];
   /** Where the ELM cache and index.json live. */
   cacheDir: string;
@@ -246,7 +246,9 @@ async function findCqlFiles(dirs: readonly string[]): Promise<string[]> {
       const full = join(dir, entry.name);
       const isDir = entry.isDirectory() || (entry.isSymbolicLink() && (await stat(full)).isDirectory());
       if (isDir) {
-        if (entry.name !== '.build' && entry.name !== 'node_modules') await walk(full);
+        // releases/ holds frozen copies of libraries (src/knowledge/release-builder.ts): never rebuilt.
+        if (entry.name !== '.build' && entry.name !== 'node_modules' && entry.name !== 'releases')
+          await walk(full);
       } else if (entry.name.endsWith('.cql')) {
         found.add(await realpath(full));
       }

@@ -48,6 +48,46 @@ export const ERROR_CATALOGUE = {
     type: 'incomplete',
     message: 'The data the service needs could not be obtained.',
   },
+  LOOPCDS_ERR_OUTCOME_STORE_UNAVAILABLE: {
+    status: 503,
+    type: 'transient',
+    message: 'The outcome store is not available.',
+  },
+  LOOPCDS_ERR_ADMIN_DISABLED: {
+    status: 403,
+    type: 'forbidden',
+    message: 'Admin endpoints are disabled: no LOOPCDS_ADMIN_TOKEN is set.',
+  },
+  LOOPCDS_ERR_KNOWLEDGE_RELOAD_FAILED: {
+    status: 422,
+    type: 'processing',
+    message: 'The knowledge could not be reloaded; the previous knowledge is still serving.',
+  },
+  LOOPCDS_ERR_CONSOLE_SIGN_IN_FAILED: {
+    status: 401,
+    type: 'login',
+    message: 'The user name or password is wrong.',
+  },
+  LOOPCDS_ERR_CONSOLE_FORBIDDEN: {
+    status: 403,
+    type: 'forbidden',
+    message: 'Your console role does not allow this.',
+  },
+  LOOPCDS_ERR_CONSOLE_CSRF: {
+    status: 403,
+    type: 'security',
+    message: 'The request has no valid CSRF token, or comes from another origin.',
+  },
+  LOOPCDS_ERR_CONSOLE_THROTTLED: {
+    status: 429,
+    type: 'transient',
+    message: 'Too many failed sign-ins; wait before trying again.',
+  },
+  LOOPCDS_ERR_CONSOLE_NOT_BUILT: {
+    status: 503,
+    type: 'transient',
+    message: 'The console is not built: run npm run build:console.',
+  },
   LOOPCDS_ERR_INTERNAL: { status: 500, type: 'exception', message: 'An internal error occurred.' },
 } as const satisfies Record<string, { status: number; type: IssueType; message: string }>;
 

@@ -8,17 +8,28 @@ import type { CircuitBreakers } from '../context/circuit-breaker.js';
 import type { KnowledgeBase } from '../knowledge/knowledge-base.js';
 import type { ServiceMetrics } from './metrics.js';
 import type { OutcomeRecorder } from '../outcomes/outcome-recorder.js';
+import type { OutcomeStore } from '../outcomes/outcome-store.js';
+import { outcomesApiRouter } from './outcomes-api-router.js';
+import { adminOnly, populationApiRouter } from './population-api-router.js';
+import type { KnowledgeHolder } from '../knowledge/knowledge-holder.js';
+import { knowledgeApiRouter } from './knowledge-api-router.js';
+import { testStatusFile } from '../knowledge/test-status-file.js';
 import { requireCdsClient } from './auth/auth-middleware.js';
 import type { JwtVerifier } from './auth/jwt-verifier.js';
 import { cdsServicesRouter } from './cds-services-router.js';
 import { errorHandler, notFound } from './error-handler.js';
+import { consoleRouter } from '../console/console-router.js';
 
 export interface AppDeps {
   config: LoopcdsConfig;
   logger: Logger;
   /** The current knowledge; read once per call, so a swap never splits a call across two versions. */
   knowledge: () => KnowledgeBase;
+  /** Holds and reloads the knowledge behind `/api/knowledge`; absent: that API is not served. */
+  knowledgeHolder?: KnowledgeHolder;
   recorder: OutcomeRecorder;
+  /** The outcome store behind `/api/outcomes`; undefined when recording is off or a test records in memory. */
+  outcomes?: OutcomeStore | undefined;
   clock?: () => Date;
   /** Circuit breakers of the EHR FHIR servers. */
   breakers: CircuitBreakers;
@@ -99,6 +110,21 @@ export function buildApp(deps: AppDeps): Express {
       breakers: deps.breakers,
     }),
   );
+  app.use('/api/outcomes', outcomesApiRouter(deps.outcomes));
+  const populationApi = populationApiRouter({ config: deps.config, logger: deps.logger });
+  app.use('/api/population', adminOnly(populationApi, deps));
+  if (deps.knowledgeHolder !== undefined)
+    app.use(
+      '/api/knowledge',
+      knowledgeApiRouter({
+        holder: deps.knowledgeHolder,
+        logger: deps.logger,
+        adminToken: deps.config.adminToken,
+        knowledgeDir: deps.config.knowledgeDir,
+        testStatusFile: testStatusFile(deps.config.elmCacheDir),
+      }),
+    );
+  if (deps.config.console === 'on') app.use('/console', consoleRouter({ ...deps, populationApi }));
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;

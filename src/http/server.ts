@@ -2,7 +2,11 @@ import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { LoopcdsConfig } from '../config/config.js';
 import { loadKnowledgeBase, type KnowledgeBase } from '../knowledge/knowledge-base.js';
+import { KnowledgeHolder } from '../knowledge/knowledge-holder.js';
+import { knowledgeWatchTargets, watchKnowledge } from '../knowledge/knowledge-watcher.js';
+import { observeKnowledgeReloads } from './knowledge-api-router.js';
 import { MemoryOutcomeRecorder, type OutcomeRecorder } from '../outcomes/outcome-recorder.js';
+import { initOutcomes } from '../outcomes/outcome-runtime.js';
 import { getFhirModel } from '../engine/fhir-model.js';
 import { CircuitBreakers } from '../context/circuit-breaker.js';
 import { buildApp } from './app.js';
@@ -18,7 +22,10 @@ const SHUTDOWN_DRAIN_MS = 10_000; // 10 seconds
 export interface RunningServer {
   server: Server;
   url: string;
+  /** The knowledge serving at start (`knowledgeHolder.current()` is the knowledge serving now). */
   knowledge: KnowledgeBase;
+  /** Reloads and swaps the knowledge without a restart (src/knowledge/knowledge-holder.ts). */
+  knowledgeHolder: KnowledgeHolder;
   recorder: OutcomeRecorder;
   breakers: CircuitBreakers;
   close(): Promise<void>;
@@ -34,14 +41,18 @@ export async function startServer(
   options: { recorder?: OutcomeRecorder; clock?: () => Date; replayCache?: ReplayCache } = {},
 ): Promise<RunningServer> {
   const started = performance.now();
-  const knowledge = await loadKnowledgeBase(config);
+  const knowledgeHolder = await KnowledgeHolder.create(() => loadKnowledgeBase(config));
+  const knowledge = knowledgeHolder.current();
   getFhirModel();
   const breakers = new CircuitBreakers(config.circuitFailureThreshold, config.circuitCooldownMs);
-  const baseRecorder = options.recorder ?? new MemoryOutcomeRecorder();
+  // The configured outcome store (SQLite by default), unless a test hands in its own recorder.
+  const outcomes = options.recorder === undefined ? await initOutcomes(config, logger) : undefined;
+  const baseRecorder = options.recorder ?? outcomes?.recorder ?? new MemoryOutcomeRecorder();
   const metrics = new ServiceMetrics(breakers, () =>
     (baseRecorder as { metrics?: () => { queueDepth?: number } }).metrics?.(),
   );
   const recorder = metrics.observe(baseRecorder);
+  observeKnowledgeReloads(knowledgeHolder, logger, metrics.registry);
   const verifier = await buildVerifier(config, logger, options.replayCache ?? new MemoryReplayCache());
   const app = buildApp({
     config,
@@ -49,8 +60,10 @@ export async function startServer(
     verifier,
     breakers,
     metrics,
-    knowledge: () => knowledge,
+    knowledge: () => knowledgeHolder.current(), // swapped whole by a reload; read once per call
+    knowledgeHolder,
     recorder,
+    outcomes: outcomes?.store,
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const server = await new Promise<Server>((resolve, reject) => {
@@ -60,6 +73,14 @@ export async function startServer(
   // Keep-alive longer than typical load-balancer idle timeouts (60 s), so the balancer closes first.
   server.keepAliveTimeout = 65_000; // 65 seconds
   server.headersTimeout = 66_000; // 66 seconds
+  // Bindings and releases changed on disk are picked up without a restart (docs/knowledge-lifecycle.md).
+  const watch =
+    config.knowledgeWatch === 'on'
+      ? watchKnowledge(
+          knowledgeWatchTargets(config),
+          (file) => void knowledgeHolder.reload(`file change: ${file}`),
+        )
+      : undefined;
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
@@ -71,12 +92,14 @@ export async function startServer(
     server,
     url,
     knowledge,
+    knowledgeHolder,
     recorder: baseRecorder,
     breakers,
     close: async () => {
       // Graceful shutdown: stop accepting, let calls in flight finish (closing each keep-alive
       // connection as soon as it falls idle), give up on stragglers after the drain limit, then
       // drain the outcome queue.
+      watch?.close();
       await new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeIdleConnections();
@@ -88,6 +111,7 @@ export async function startServer(
         });
       });
       await recorder.close();
+      await outcomes?.close(); // the rest of the queue, then the journal and the store
     },
   };
 }

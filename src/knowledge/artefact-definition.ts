@@ -52,6 +52,10 @@ export const artefactDefinitionSchema = z
               .object({ path: z.string().min(1), valueSets: z.array(z.url()).min(1) })
               .strict()
               .optional(),
+            dateFilter: z
+              .object({ path: z.string().min(1), withinMonths: z.number().int().positive().max(1200) })
+              .strict()
+              .optional(),
           })
           .strict(),
       )

@@ -4,7 +4,7 @@ import { resolveMedications } from '../context/medication-resolver.js';
 import { patientBundle, type FhirResource } from '../engine/patient-bundle.js';
 import type { ArtefactTestCase } from './artefact-test-case.js';
 import type { KnowledgeBase, LoadedArtefact } from './knowledge-base.js';
-import { evaluateRelease } from './release-evaluator.js';
+import { evaluateRelease, type ReleaseEvaluationInput } from './release-evaluator.js';
 
 /** The topic system used in cards rendered for test cases (the same as the service's). */
 const TOPIC_SYSTEM = 'https://loopcds.org/fhir/CodeSystem/artefact';
@@ -23,14 +23,13 @@ export interface TestCaseOutcome {
 }
 
 /**
- * Runs one test case the way a hook call would: draft orders tagged and merged, medication references
- * resolved, the artefact's data filter applied, the release evaluated and its cards rendered.
+ * What a test case hands the release evaluator, built the way a hook call builds it: draft orders tagged
+ * and merged, medication references resolved.
  */
-export async function runTestCase(
-  artefact: LoadedArtefact,
-  knowledge: KnowledgeBase,
+export function testCaseEvaluationInput(
   testCase: ArtefactTestCase,
-): Promise<TestCaseOutcome> {
+  knowledge: Pick<KnowledgeBase, 'valueSets' | 'overrideReasons'>,
+): ReleaseEvaluationInput {
   const patient = testCase.patient as FhirResource;
   const resources = [
     patient,
@@ -40,9 +39,8 @@ export async function runTestCase(
   const medications = new Map<string, FhirResource>();
   for (const r of resources)
     if (r.resourceType === 'Medication' && r.id !== undefined) medications.set(`Medication/${r.id}`, r);
-  const bundle = patientBundle(resolveMedications(resources, { byReference: medications }));
-  const input = {
-    bundle,
+  return {
+    bundle: patientBundle(resolveMedications(resources, { byReference: medications })),
     now: testCase.now,
     hook: testCase.hook,
     context: { patientId: patient.id ?? '', userId: 'Practitioner/test-case' },
@@ -51,6 +49,18 @@ export async function runTestCase(
     overrideReasons: knowledge.overrideReasons,
     topicSystem: TOPIC_SYSTEM,
   };
+}
+
+/**
+ * Runs one test case the way a hook call would: draft orders tagged and merged, medication references
+ * resolved, the artefact's data filter applied, the release evaluated and its cards rendered.
+ */
+export async function runTestCase(
+  artefact: LoadedArtefact,
+  knowledge: Pick<KnowledgeBase, 'valueSets' | 'overrideReasons'>,
+  testCase: ArtefactTestCase,
+): Promise<TestCaseOutcome> {
+  const input = testCaseEvaluationInput(testCase, knowledge);
   // The hook path (triggers may skip evaluation) decides result and cards; a full evaluation gives
   // every expression, and must agree with the hook path on whether the rule fired.
   const out = await evaluateRelease(artefact, input);

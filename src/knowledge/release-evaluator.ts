@@ -65,7 +65,7 @@ export async function evaluateRelease(
   try {
     const parameters = toCqlParameters({ ...definition.parameters, ...(input.parameters ?? {}) });
     const results = await artefact.evaluator.evaluate(
-      artefact.dataFilter.apply(input.bundle),
+      artefact.dataFilter.apply(input.bundle, input.now),
       input.now,
       parameters,
     );
@@ -85,7 +85,8 @@ export async function evaluateRelease(
           hook: input.hook,
           context: input.context,
           now: input.now,
-          valueSets: input.valueSets,
+          // A frozen release suggests codes from the value sets it was released with.
+          valueSets: artefact.valueSets ?? input.valueSets,
           defaultOverrideReasons: input.overrideReasons,
         })
       : [];

@@ -24,6 +24,10 @@ export interface HookCallRecord {
   at: string;
   patientId: string;
   fhirServer?: string | undefined;
+  /** The verified caller's `iss` (CDS Hooks 2.0 §Trusting CDS Clients): names the site when LOOPCDS_SITE does not. */
+  issuer?: string | undefined;
+  /** The verified caller's `tenant` claim, recorded beside the site. */
+  tenant?: string | undefined;
   prefetch: PrefetchReport;
   timings: { prefetchMs: number; fallbackMs: number; evaluationMs: number };
   evaluations: ReleaseEvaluation[];
@@ -48,6 +52,17 @@ export interface OutcomeRecorder {
   recordHookCall(record: HookCallRecord): void;
   recordFeedback(records: readonly FeedbackRecord[]): void;
   close(): Promise<void>;
+}
+
+/** Records nothing: `LOOPCDS_OUTCOME_RECORDING=off`. */
+export class DiscardingOutcomeRecorder implements OutcomeRecorder {
+  recordHookCall(): void {}
+
+  recordFeedback(): void {}
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
 }
 
 /** Keeps records in memory: for tests and for running without a store. */

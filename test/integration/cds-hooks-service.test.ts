@@ -66,9 +66,17 @@ describe('discovery', () => {
     expect(res.status).toBe(200);
     expect(validateDiscoveryResponse(body)).toEqual([]);
     expect(body.services.map((s) => `${s.id}:${s.hook}`).sort()).toEqual([
+      'pincer-monitoring-order-sign:order-sign',
+      'pincer-monitoring-patient-view:patient-view',
       'pincer-order-select:order-select',
       'pincer-order-sign:order-sign',
       'pincer-patient-view:patient-view',
+      'sepsis-community-patient-view:patient-view',
+      'sepsis-encounter-start:encounter-start',
+      'sepsis-news2-patient-view:patient-view',
+      'sepsis-qsofa-patient-view:patient-view',
+      'statin-nice-patient-view:patient-view',
+      'statin-uspstf-patient-view:patient-view',
     ]);
     expect(body.services[0]!.prefetch['patient']).toBe('Patient/{{context.patientId}}');
   });
@@ -165,8 +173,13 @@ describe('data: prefetch, then the EHR FHIR server', () => {
     expect(res.body.cards.map((c: { summary: string }) => c.summary)).toEqual([
       'Oral NSAID in the last 3 months with no gastroprotection, aged 76',
     ]);
+    // Every prefetch key of cds-hooks/pincer-order-sign.json: patient, medications, conditions, egfr.
     expect(ehr.requests.map((r) => r.url).sort()).toEqual([
+      '/fhir/Condition?patient=p-ehr',
       '/fhir/MedicationRequest?patient=p-ehr&_include=MedicationRequest:medication',
+      expect.stringMatching(
+        /^\/fhir\/Observation\?patient=p-ehr&code=(http:\/\/snomed\.info\/sct(\||%7C)\d+,?){8}$/,
+      ),
       '/fhir/Patient/p-ehr',
     ]);
     expect(ehr.requests.every((r) => r.authorization === `Bearer ${TOKEN}`)).toBe(true);
@@ -179,6 +192,8 @@ describe('data: prefetch, then the EHR FHIR server', () => {
       prefetch: {
         patient: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'timeout' }] },
         medications: null,
+        conditions: null,
+        egfr: null,
       },
     });
     const res = await post(`${service.url}/cds-services/pincer-order-sign`, body);
@@ -197,7 +212,7 @@ describe('data: prefetch, then the EHR FHIR server', () => {
     };
     const body = noPrefetch({
       ...withEhr(),
-      prefetch: { patient: patient('p-ehr', '1950-01-01'), medications: null },
+      prefetch: { patient: patient('p-ehr', '1950-01-01'), medications: null, conditions: null, egfr: null },
       context: {
         userId: 'Practitioner/gp-1',
         patientId: 'p-ehr',

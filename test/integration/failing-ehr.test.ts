@@ -47,7 +47,13 @@ function request(prefetchMedications = false) {
       patientId: 'p',
       draftOrders: { resourceType: 'Bundle', entry: [{ resource: draft('p', drugs.amiodarone()) }] },
     },
-    prefetch: { patient: patient('p', '1950-01-01'), ...(prefetchMedications ? { medications: null } : {}) },
+    // The PINCER services' other history keys are null (no data): only medications come from the EHR.
+    prefetch: {
+      patient: patient('p', '1950-01-01'),
+      conditions: null,
+      egfr: null,
+      ...(prefetchMedications ? { medications: null } : {}),
+    },
     extension: { 'org.loopcds.evaluation-time': NOW },
   };
 }

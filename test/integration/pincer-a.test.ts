@@ -214,6 +214,8 @@ describe('PINCER A at order-select and patient-view', () => {
       context: { userId: 'Practitioner/gp-1', patientId: 'p' },
       prefetch: {
         patient: pt,
+        conditions: null,
+        egfr: null,
         medications: {
           resourceType: 'Bundle',
           type: 'searchset',
@@ -232,6 +234,7 @@ describe('PINCER A at order-select and patient-view', () => {
     const { cards } = await call(orderRequest('order-sign', pt, [], [draft('p', drugs.ibuprofen())], NOW));
     const record = service.recorder.hookCalls[before]!;
     expect(record.serviceId).toBe('pincer-order-sign');
+    // The service runs every PINCER prescribing-hazard release; only A fires for this patient.
     expect(record.evaluations).toEqual([
       expect.objectContaining({
         release: 'pincer-a@1.0.0',
@@ -239,8 +242,16 @@ describe('PINCER A at order-select and patient-view', () => {
         result: 'fired',
         cards: [expect.objectContaining({ uuid: cards[0]!.uuid })],
       }),
+      ...['b', 'c', 'd', 'e', 'f', 'g', 'i', 'k'].map((x) =>
+        expect.objectContaining({
+          release: `pincer-${x}@1.0.0`,
+          role: 'active',
+          result: 'not-fired',
+          cards: [],
+        }),
+      ),
     ]);
-    expect(record.prefetch.supplied.sort()).toEqual(['medications', 'patient']);
+    expect(record.prefetch.supplied.sort()).toEqual(['conditions', 'egfr', 'medications', 'patient']);
     expect(JSON.stringify(record)).not.toContain('birthDate');
   });
 });

@@ -47,7 +47,7 @@ for (const artefact of artefacts) {
         const bundle = patientBundle(resources);
         const parameters = toCqlParameters({ ...artefact.definition.parameters, ...testCase.parameters });
         const filtered = await artefact.evaluator.evaluate(
-          artefact.dataFilter.apply(bundle),
+          artefact.dataFilter.apply(bundle, testCase.now),
           testCase.now,
           parameters,
         );

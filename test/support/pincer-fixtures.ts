@@ -86,6 +86,25 @@ export function searchset(resources: Resource[]): Resource {
   return { resourceType: 'Bundle', type: 'searchset', entry: resources.map((resource) => ({ resource })) };
 }
 
+/**
+ * The PINCER services' history prefetch keys (cds-hooks/pincer-*.json) filled from a list of resources:
+ * Conditions in `conditions`, Observations in `egfr`, everything else in `medications`. A key with no
+ * resources is `null`, which CDS Hooks 2.0 §Prefetch defines as "no data": the service neither fetches
+ * it nor reports it missing.
+ */
+export function historyPrefetch(history: Resource[]): Record<string, Resource | null> {
+  const conditions = history.filter((r) => r.resourceType === 'Condition');
+  const observations = history.filter((r) => r.resourceType === 'Observation');
+  const medications = history.filter(
+    (r) => r.resourceType !== 'Condition' && r.resourceType !== 'Observation',
+  );
+  return {
+    medications: searchset(medications),
+    conditions: conditions.length > 0 ? searchset(conditions) : null,
+    egfr: observations.length > 0 ? searchset(observations) : null,
+  };
+}
+
 /** An order-sign (or order-select) request with full prefetch. */
 export function orderRequest(
   hook: 'order-sign' | 'order-select',
@@ -110,7 +129,7 @@ export function orderRequest(
       },
       ...(hook === 'order-select' ? { selections: drafts.map((d) => `MedicationRequest/${d.id}`) } : {}),
     },
-    prefetch: { patient: pt, medications: searchset(history) },
+    prefetch: { patient: pt, ...historyPrefetch(history) },
     ...(now === undefined ? {} : { extension: { 'org.loopcds.evaluation-time': now } }),
   };
 }

@@ -29,7 +29,13 @@ export function requireCdsClient(
     } catch (error) {
       if (!(error instanceof AuthError)) throw error;
       logger.warn(
-        { reqId: req.id, iss: error.issuer, jti: error.jti, reason: error.failure, path: req.originalUrl.split('?')[0] },
+        {
+          reqId: req.id,
+          iss: error.issuer,
+          jti: error.jti,
+          reason: error.failure,
+          path: req.originalUrl.split('?')[0],
+        },
         'CDS client authentication failed',
       );
       res.setHeader('WWW-Authenticate', 'Bearer');

@@ -1,0 +1,88 @@
+/**
+ * What the population pages read from the population API (`/console/api/population/…`, the router the
+ * app also serves at `/api/population`): runs as src/population/run-store.ts keeps them, with their
+ * progress (population-run.ts RunProgress), and a run's report (run-report.ts RunReport). Rates are
+ * proportions (0–1); deciles are the 10th…90th percentiles of practice rates.
+ */
+export interface RunStatus {
+  id: string;
+  createdAt: string;
+  asOf: string;
+  source: string;
+  status: 'running' | 'complete' | 'failed';
+  patients: number;
+  finishedAt: string | null;
+  releases: Array<{ key: string; id: string; title?: string }>;
+  progress?: {
+    phase: string;
+    patientsDone: number;
+    patientsTotal: number;
+    bytesDone: number;
+    bytesTotal: number;
+  };
+  error?: string;
+}
+
+export interface PracticeIndicator {
+  practiceId: string;
+  practiceName: string;
+  release: string;
+  artefactId: string;
+  title: string;
+  listSize: number;
+  denominator: number;
+  numerator: number;
+  incomplete: number;
+  errors: number;
+  rate: number | null;
+  ci: { low: number; high: number } | null;
+  rank: number | null;
+  peers: number;
+  percentile: number | null;
+  previous: {
+    runId: string;
+    asOf: string;
+    rate: number | null;
+    change: number | null;
+    resolved: number;
+    new: number;
+  } | null;
+}
+
+export interface IndicatorSummary {
+  release: string;
+  artefactId: string;
+  title: string;
+  denominator: number;
+  numerator: number;
+  rate: number | null;
+  practices: number;
+  deciles: number[];
+  history: Array<{ runId: string; asOf: string; deciles: number[]; rates: Record<string, number> }>;
+}
+
+export interface RunReport {
+  runId: string;
+  asOf: string;
+  source: string;
+  patients: number;
+  practices: Array<{ id: string; name: string; listSize: number }>;
+  indicators: IndicatorSummary[];
+  rates: PracticeIndicator[];
+  errors: number;
+  previousRun: { id: string; asOf: string } | null;
+}
+
+export interface ActionRow {
+  practiceId: string;
+  patientId: string;
+  nhsNumber: string;
+  name: string;
+  birthDate: string;
+  gender: string;
+  release: string;
+  summary: string;
+  evidence: Record<string, unknown>;
+  missingData: string[];
+  inNumerator?: boolean;
+}

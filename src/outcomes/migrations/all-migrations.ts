@@ -1,0 +1,5 @@
+import { initialSchema } from './0001-initial-schema.js';
+import type { Migration } from './migration.js';
+
+/** Every migration, in version order. Add new ones at the end; never edit a released one. */
+export const ALL_MIGRATIONS: readonly Migration[] = [initialSchema];

@@ -1,0 +1,141 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { PopulationTask, PopulationWorkerData, PopulationWorkerMessage } from './population-worker.js';
+
+const require = createRequire(import.meta.url);
+
+type TaskBody = PopulationTask extends infer T ? (T extends PopulationTask ? Omit<T, 'id'> : never) : never;
+
+interface Slot {
+  worker: Worker;
+  busy: boolean;
+}
+
+/**
+ * Long-lived population worker threads (one per core by default), each with its own knowledge base. A
+ * task goes to an idle thread, so that a slow partition never holds up the others; progress messages
+ * (patients evaluated) are passed to `onProgress` as they come.
+ */
+export class WorkerPool {
+  private readonly slots: Slot[] = [];
+  private readonly waiting: Array<() => void> = [];
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private nextId = 1;
+
+  private constructor(private readonly onProgress: (patients: number) => void) {}
+
+  /** Starts `size` threads and waits until each has loaded its knowledge. */
+  static async start(
+    size: number,
+    data: (index: number) => PopulationWorkerData,
+    onProgress: (patients: number) => void = () => undefined,
+  ): Promise<WorkerPool> {
+    const pool = new WorkerPool(onProgress);
+    try {
+      await Promise.all(Array.from({ length: size }, (_, i) => pool.spawn(data(i))));
+    } catch (error) {
+      await pool.close();
+      throw error;
+    }
+    return pool;
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  /** Runs a task on the next idle thread. */
+  async run<T>(task: TaskBody): Promise<T> {
+    const slot = await this.idle();
+    slot.busy = true;
+    try {
+      return (await this.send(slot, task)) as T;
+    } finally {
+      slot.busy = false;
+      this.waiting.shift()?.();
+    }
+  }
+
+  /** Runs a task on every thread (after each has finished what it is doing). */
+  async broadcast(task: TaskBody): Promise<void> {
+    await Promise.all(this.slots.map((slot) => this.send(slot, task)));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    this.slots.length = 0;
+  }
+
+  private async spawn(data: PopulationWorkerData): Promise<void> {
+    const worker = new Worker(workerEntry(), { workerData: data });
+    const slot: Slot = { worker, busy: false };
+    this.slots.push(slot);
+    await new Promise<void>((resolve, reject) => {
+      worker.on('message', (m: PopulationWorkerMessage) => {
+        if (m.type === 'ready') resolve();
+        else if (m.type === 'init-failed')
+          reject(new Error(`A population worker could not start: ${m.message}`));
+        else if (m.type === 'progress') this.onProgress(m.patients);
+        else {
+          const waiter = this.pending.get(m.id);
+          this.pending.delete(m.id);
+          if (m.type === 'done') waiter?.resolve(m.result);
+          else waiter?.reject(new Error(m.message));
+        }
+      });
+      worker.on('error', (error) => {
+        reject(error);
+        for (const w of this.pending.values()) w.reject(error);
+        this.pending.clear();
+      });
+    });
+  }
+
+  private send(slot: Slot, task: TaskBody): Promise<unknown> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      slot.worker.postMessage({ ...task, id });
+    });
+  }
+
+  private async idle(): Promise<Slot> {
+    for (;;) {
+      const slot = this.slots.find((s) => !s.busy);
+      if (slot !== undefined) return slot;
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+  }
+}
+
+/**
+ * The worker's entry: population-worker.js beside this file in the build; from TypeScript source (tsx,
+ * vitest) a data: URL bootstrap that imports the `.ts` file through tsx's ESM API, as the CQL translator
+ * worker does (src/engine/translate-in-worker.ts explains why).
+ */
+function workerEntry(): URL {
+  const self = new URL(import.meta.url);
+  if (!self.pathname.endsWith('.ts')) return new URL('./population-worker.js', self);
+  const entry = new URL('./population-worker.ts', self);
+  entry.search = '';
+  const bootstrap = [
+    `const { tsImport } = await import(${JSON.stringify(tsxEsmApi())});`,
+    `await tsImport(${JSON.stringify(entry.href)}, ${JSON.stringify(entry.href)});`,
+  ].join('\n');
+  return new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`);
+}
+
+function tsxEsmApi(): string {
+  const manifestFile = require.resolve('tsx/package.json');
+  const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as {
+    exports?: Record<string, string | { import?: { default?: string } }>;
+  };
+  const target = manifest.exports?.['./esm/api'];
+  const file = typeof target === 'string' ? target : target?.import?.default;
+  if (file === undefined)
+    throw new Error('Cannot find the ESM API of tsx, needed to run population workers from source.');
+  return pathToFileURL(join(dirname(manifestFile), file)).href;
+}
