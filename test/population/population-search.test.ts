@@ -67,12 +67,15 @@ describe('a synthetic population with hazards known by construction', () => {
     expect(got).toEqual(Object.fromEntries(known.map((r) => [r.id, expected[r.id]])));
   });
 
-  it('has patients in the numerator of nearly every indicator, at rates that differ by practice', () => {
+  it('has patients in the numerator of most indicators, at rates that differ by practice', () => {
     const expected = population.manifest.expected;
     const withNumerator = Object.values(expected).filter((byPractice) =>
       Object.values(byPractice).some((c) => c.numerator > 0),
     );
-    expect(withNumerator.length).toBeGreaterThanOrEqual(15);
+    // At 250 patients the rarest hazards (co-prescription E and F, asthma with a beta-blocker G,
+    // methotrexate without weekly instructions) have no patient with seed 20261001; the exact-count
+    // test above checks them at zero, and larger populations (the bench) exercise them.
+    expect(withNumerator.length).toBeGreaterThanOrEqual(12);
     const a = Object.values(expected['pincer-a']!)
       .filter((c) => c.denominator > 0)
       .map((c) => c.numerator / c.denominator);
