@@ -315,7 +315,8 @@ export function loadConfig(options: {
 }
 
 /** Settings read by other entry points (the CLI), not by the service config. */
-const KNOWN_ELSEWHERE = new Set<string>([]);
+// LOOPCDS_TEST_DATABASE_URL: the PostgreSQL server the test suite uses (.ci/run exports it), not a service setting.
+const KNOWN_ELSEWHERE = new Set<string>(['LOOPCDS_TEST_DATABASE_URL']);
 
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
