@@ -8,6 +8,10 @@ describe('csvRow', () => {
     );
   });
 
+  it('leaves negative numbers written as text alone', () => {
+    expect(csvRow(['-0.035498', '-3'])).toBe('-0.035498,-3\r\n');
+  });
+
   it('defuses text a spreadsheet would run as a formula', () => {
     expect(csvRow(['=HYPERLINK("x")', '+1', '@SUM(A1)', -2])).toBe(
       `"'=HYPERLINK(""x"")",'+1,'@SUM(A1),-2\r\n`,
