@@ -9,7 +9,8 @@ import type { FhirResource } from '../engine/patient-bundle.js';
 export const RESOLVED_FROM_EXTENSION =
   'https://loopcds.org/fhir/StructureDefinition/medication-resolved-from';
 
-const MEDICATION_USERS = new Set([
+/** The resource types that name their drug in medication[x]. */
+export const MEDICATION_USERS: ReadonlySet<string> = new Set([
   'MedicationRequest',
   'MedicationStatement',
   'MedicationDispense',

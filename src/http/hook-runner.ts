@@ -6,6 +6,7 @@ import { loopcdsError } from '../errors/error-catalogue.js';
 import type { KnowledgeBase, LoadedArtefact, ServiceBinding } from '../knowledge/knowledge-base.js';
 import { evaluateRelease } from '../knowledge/release-evaluator.js';
 import type { OutcomeRecorder, ReleaseEvaluation } from '../outcomes/outcome-recorder.js';
+import { MEDICATION_USERS } from '../context/medication-resolver.js';
 import type { HookRequest } from './cds-hooks-request-schema.js';
 
 export interface HookRunOptions {
@@ -155,13 +156,7 @@ function unobtainableTypes(
       const type = /^([A-Z][A-Za-z]+)/.exec(template)?.[1];
       if (type !== undefined) types.add(type);
     } else if (key.startsWith('Medication/')) {
-      for (const t of [
-        'MedicationRequest',
-        'MedicationStatement',
-        'MedicationDispense',
-        'MedicationAdministration',
-      ])
-        types.add(t);
+      for (const t of MEDICATION_USERS) types.add(t);
     }
   }
   return types;
