@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import PgBoss from 'pg-boss';
 import { insertRows, type SqlConnection } from '../outcomes/sql-connection.js';
 import { emptyResult, mergeResults, type IndicatorCounts, type PartitionResult } from './partition-result.js';
@@ -18,18 +19,45 @@ export interface RunForWorker {
   releases: ReleaseRef[];
 }
 
-/** Starts pg-boss on the store's database (it keeps its tables in its own schema, `pgboss`). */
-export async function startQueue(databaseUrl: string): Promise<PgBoss> {
+/**
+ * PostgreSQL errors that a concurrent start can cause and a retry cures: deadlock (40P01), serialization
+ * failure (40001), and the table, type or row the other process created first (42P07, 23505).
+ */
+const CONCURRENT_START_ERRORS = new Set(['40P01', '40001', '42P07', '23505']);
+
+/**
+ * Starts pg-boss on the store's database (it keeps its tables in its own schema, `pgboss`) and makes sure
+ * the partition queue exists. Several `loopcds worker` processes usually start together; pg-boss's queue
+ * creation takes table locks, so two of them creating the queue at once can deadlock. The queue is only
+ * created when missing, and a start that loses such a race looks again after a short random pause.
+ */
+export async function startQueue(databaseUrl: string, attempts = 6): Promise<PgBoss> {
   const boss = new PgBoss({ connectionString: databaseUrl, max: 4, application_name: 'loopcds-population' });
   boss.on('error', () => undefined); // connection blips are retried by pg-boss; jobs are not lost
-  await boss.start();
-  await boss.createQueue(PARTITION_QUEUE, {
-    name: PARTITION_QUEUE,
-    retryLimit: 2,
-    retryDelay: 2,
-    expireInSeconds: 3600,
-  });
-  return boss;
+  try {
+    await boss.start();
+    for (let attempt = 1; ; attempt++) {
+      if ((await boss.getQueue(PARTITION_QUEUE)) !== null) break;
+      try {
+        await boss.createQueue(PARTITION_QUEUE, {
+          name: PARTITION_QUEUE,
+          retryLimit: 2,
+          retryDelay: 2,
+          expireInSeconds: 3600,
+        });
+        break;
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        if (attempt >= attempts || typeof code !== 'string' || !CONCURRENT_START_ERRORS.has(code))
+          throw error;
+        await sleep(50 + Math.random() * 200 * attempt);
+      }
+    }
+    return boss;
+  } catch (error) {
+    await boss.stop({ graceful: false, wait: true }).catch(() => undefined);
+    throw error;
+  }
 }
 
 /**

@@ -50,8 +50,15 @@ export class PartitionWorker {
 
   static async start(options: PartitionWorkerOptions): Promise<PartitionWorker> {
     const db = new PostgresConnection(options.databaseUrl, { poolSize: Math.max(2, options.threads + 1) });
-    await preparePopulationSchema(db);
-    const boss = await startQueue(options.databaseUrl);
+    let boss: PgBoss;
+    try {
+      await preparePopulationSchema(db);
+      boss = await startQueue(options.databaseUrl);
+    } catch (error) {
+      // A worker that cannot start must exit, not linger on an open pool.
+      await db.close().catch(() => undefined);
+      throw error;
+    }
     const worker = new PartitionWorker(options, db, new PartitionQueue(db), boss);
     for (let i = 0; i < Math.max(1, options.threads); i++) {
       await boss.work<PartitionJob>(
