@@ -95,8 +95,10 @@ export function chartFigure(spec: ChartSpec): HTMLElement {
       h('div', { class: 'chart-table' }, spec.table),
     ),
   );
+  // One label (a first run): a line needs two points, so faint series show as points, centred.
+  const single = spec.labels.length === 1;
   const datasets = spec.series.map((s, i) => ({
-    ...dataset(s, s.colour ?? i, spec.type),
+    ...dataset(s, s.colour ?? i, spec.type, single),
     ...(spec.overlap === true ? { grouped: false, barPercentage: s.faint === true ? 0.9 : 0.4 } : {}),
     ...(s.legend === false ? { hideInLegend: true } : {}),
   }));
@@ -129,7 +131,7 @@ export function chartFigure(spec: ChartSpec): HTMLElement {
           ...(spec.yMax === undefined ? {} : { max: spec.yMax }),
           ...(spec.integer === true ? { ticks: { precision: 0 } } : {}),
         },
-        x: { ticks: { autoSkip: true, maxRotation: 45 } },
+        x: { offset: spec.type === 'bar' || single, ticks: { autoSkip: true, maxRotation: 45 } },
       },
     },
   });
@@ -141,7 +143,12 @@ export function chartFigure(spec: ChartSpec): HTMLElement {
   return figure;
 }
 
-function dataset(s: Series, index: number, chartType: 'line' | 'bar'): Record<string, unknown> {
+function dataset(
+  s: Series,
+  index: number,
+  chartType: 'line' | 'bar',
+  single: boolean,
+): Record<string, unknown> {
   const colour = PALETTE[index % PALETTE.length] ?? '#000000';
   const type = s.type ?? chartType;
   return {
@@ -153,7 +160,7 @@ function dataset(s: Series, index: number, chartType: 'line' | 'bar'): Record<st
     borderWidth: s.bold === true ? 3 : s.faint === true ? 1 : 2,
     borderDash: s.dashed === true ? [6, 4] : [],
     pointStyle: POINTS[index % POINTS.length],
-    pointRadius: s.faint === true ? 0 : 4,
+    pointRadius: s.faint === true ? (single ? 2 : 0) : 4,
     spanGaps: true,
     // Lines and markers are drawn over bars (a lower order is drawn later, on top).
     order: type === 'line' ? 0 : 1,

@@ -14,6 +14,11 @@ export interface Column<R> {
   rowHeader?: boolean;
   /** Never wrapped (identifiers such as `pincer-a@1.0.0` or `2026-W10`). */
   nowrap?: boolean;
+  /**
+   * Sentences (a hazard, its evidence): kept readably wide, so that on a narrow screen the table scrolls
+   * sideways rather than squeezing them into a column a word wide.
+   */
+  prose?: boolean;
 }
 
 export interface TableOptions {
@@ -75,8 +80,13 @@ export function dataTable<R>(
               columns.map((c) => {
                 const content = c.render === undefined ? text(c.value(row)) : c.render(row);
                 const cls =
-                  [c.numeric === true ? 'num' : '', c.nowrap === true ? 'nowrap' : ''].join(' ').trim() ||
-                  undefined;
+                  [
+                    c.numeric === true ? 'num' : '',
+                    c.nowrap === true ? 'nowrap' : '',
+                    c.prose === true ? 'prose' : '',
+                  ]
+                    .join(' ')
+                    .trim() || undefined;
                 return c.rowHeader === true
                   ? h('th', { scope: 'row', class: cls }, content)
                   : h('td', { class: cls }, content);

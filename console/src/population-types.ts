@@ -73,6 +73,7 @@ export interface RunReport {
   previousRun: { id: string; asOf: string } | null;
 }
 
+/** A patient at risk, as src/population/partition-result.ts ActionRow gives it (with the API's `sinceLastRun`). */
 export interface ActionRow {
   practiceId: string;
   patientId: string;
@@ -82,7 +83,18 @@ export interface ActionRow {
   gender: string;
   release: string;
   summary: string;
-  evidence: Record<string, unknown>;
+  /** The card detail (Markdown): the rule's own account of the hazard and what to do. */
+  detail: string;
+  /** The evidence the rule read (src/population/indicator-outcome.ts HazardEvidence). */
+  evidence: {
+    drugs: Array<{ drug: string; issued: string }>;
+    tests: Array<{ test: string; taken: string }>;
+    events: Array<{ term: string; dated: string }>;
+  };
   missingData: string[];
-  inNumerator?: boolean;
+  /** False for a patient outside the measure population (no practice, not registered, sex not M/F). */
+  inMeasure: boolean;
+  inNumerator: boolean;
+  /** In this run's list and not the last run's (true), in both (false), or no last run (null). */
+  sinceLastRun: boolean | null;
 }

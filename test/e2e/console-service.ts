@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { build } from 'vite';
-import { loadConfig } from '../../src/config/config.js';
+import { loadConfig, type LoopcdsConfig } from '../../src/config/config.js';
 import { writeConsoleUsers } from '../../src/console/console-users.js';
 import { hashPassword } from '../../src/console/password-hash.js';
 import { startServer, type RunningServer } from '../../src/http/server.js';
@@ -32,8 +32,13 @@ export async function buildConsole(): Promise<void> {
   await build({ configFile: path.join(ROOT, 'console', 'vite.config.ts'), logLevel: 'error' });
 }
 
-/** The real service on loopback with its embedded SQLite outcome store and console users, in a temporary folder. */
-export async function startConsoleService(): Promise<RunningServer & { dir: string }> {
+/**
+ * The real service on loopback with its embedded SQLite outcome store and console users, in a temporary
+ * folder. `overrides` adds settings a test needs (the admin token that opens /api/population, say).
+ */
+export async function startConsoleService(
+  overrides: Partial<LoopcdsConfig> = {},
+): Promise<RunningServer & { dir: string }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'loopcds-console-e2e-'));
   const usersFile = path.join(dir, 'console-users.json');
   await writeConsoleUsers(
@@ -62,6 +67,7 @@ export async function startConsoleService(): Promise<RunningServer & { dir: stri
       devIssuerDir: path.join(dir, 'dev-issuer'),
       consoleUsersFile: usersFile,
       consoleSessionKeyFile: path.join(dir, 'console-session.key'),
+      ...overrides,
     },
   });
   return { ...(await startServer(config, pino({ level: 'silent' }))), dir };

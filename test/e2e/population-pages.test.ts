@@ -1,85 +1,58 @@
-import express from 'express';
-import type { Server } from 'node:http';
-import { mkdtempSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/config.js';
-import { consoleRouter } from '../../src/console/console-router.js';
-import { writeConsoleUsers } from '../../src/console/console-users.js';
-import { hashPassword } from '../../src/console/password-hash.js';
-import { CircuitBreakers } from '../../src/context/circuit-breaker.js';
-import { errorHandler } from '../../src/http/error-handler.js';
-import { loadKnowledgeBase } from '../../src/knowledge/knowledge-base.js';
-import { ROOT } from '../support/test-service.js';
+import type { RunningServer } from '../../src/http/server.js';
+import type { ActionRow } from '../../src/population/partition-result.js';
+import type { RunReport } from '../../src/population/run-report.js';
+import { AS_OF, testPopulation } from '../population/support/test-population.js';
 import { isolatedContext, launchBrowser, screenshots, seriousAxeViolations } from './console-browser.js';
-import { buildConsole, USERS } from './console-service.js';
-import { populationStub } from './population-stub.js';
+import { buildConsole, startConsoleService, USERS } from './console-service.js';
 
 /**
- * The population pages in the browser, against a stand-in population API with the shapes of
- * src/population/run-report.ts (the console router is the real one, with its sessions and roles).
+ * Issue 8: the population pages in a real browser against the real service. A pharmacist starts a
+ * population search of a generated population from the console, watches it run, and every number the
+ * practice pages show is checked against what the population API (`/api/population`, behind the admin
+ * token: the same router the console serves behind its roles) reports for that run, and against the
+ * counts the generator built in.
  */
-describe('the population pages in a browser', () => {
-  let server: Server;
-  let base: string;
+const ADMIN_TOKEN = 'population-e2e-admin-token-of-32-characters-or-more';
+const PATIENTS = 300;
+const PRACTICES = 4;
+
+describe('the population pages in a browser, against the real population API', () => {
+  let service: RunningServer & { dir: string };
   let browser: Browser;
-  const stub = populationStub();
+  let population: Awaited<ReturnType<typeof testPopulation>>;
+  /** The run the pharmacist starts in the first test; the later tests read it. */
+  let runId = '';
 
   beforeAll(async () => {
     await buildConsole();
-    const dir = mkdtempSync(path.join(tmpdir(), 'loopcds-population-e2e-'));
-    const config = loadConfig({
-      root: ROOT,
-      overrides: {
-        consoleUsersFile: path.join(dir, 'users.json'),
-        consoleSessionKeyFile: path.join(dir, 'session.key'),
-      },
-    });
-    await writeConsoleUsers(
-      config.consoleUsersFile,
-      await Promise.all(
-        Object.values(USERS).map(async (u) => ({
-          username: u.username,
-          role: u.role,
-          passwordHash: await hashPassword(u.password),
-        })),
-      ),
-    );
-    const knowledge = await loadKnowledgeBase(config);
-    const logger = pino({ level: 'silent' });
-    const app = express();
-    app.use(express.json());
-    app.use(
-      '/console',
-      consoleRouter({
-        config,
-        logger,
-        knowledge: () => knowledge,
-        breakers: new CircuitBreakers(5, 10_000),
-        populationApi: stub.router,
-      }),
-    );
-    app.use(errorHandler(logger));
-    server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    population = await testPopulation(PATIENTS, PRACTICES, 8);
+    service = await startConsoleService({ adminToken: ADMIN_TOKEN });
     browser = await launchBrowser();
   }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise((resolve) => server?.close(resolve));
+    if (service?.server.listening) await service.close();
+    population?.remove();
+    if (service !== undefined) rmSync(service.dir, { recursive: true, force: true });
   });
+
+  /** What the population API itself answers, with the admin token (not through the console). */
+  async function fromApi<T>(path: string): Promise<T> {
+    const res = await fetch(`${service.url}/api/population/${path}`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(res.status, path).toBe(200);
+    return (await res.json()) as T;
+  }
 
   async function signedIn(user: { username: string; password: string }) {
     const isolated = await isolatedContext(browser);
     const page: Page = await isolated.context.newPage();
-    await page.goto(`${base}/console/`);
+    await page.goto(`${service.url}/console/`);
     await page.getByLabel('User name').fill(user.username);
     await page.getByLabel('Password').fill(user.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -87,58 +60,249 @@ describe('the population pages in a browser', () => {
     return { page, ...isolated };
   }
 
-  it("shows a practice's rates, intervals and deciles exactly as the API gives them, and its action list", async () => {
-    const { page, context, blocked } = await signedIn(USERS.pharmacist);
-    await page.goto(`${base}/console/population`);
+  const cells = (page: Page, table: string) =>
+    page
+      .locator(`table[data-table="${table}"] tbody tr`)
+      .evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent ?? '')));
+
+  it('starts a search of a generated population from the console and shows its progress until it is done', async () => {
+    const { page, context, blocked, errors } = await signedIn(USERS.pharmacist);
+    await page.goto(`${service.url}/console/population`);
     await page.locator('table[data-table="runs"]').waitFor();
-    expect(await page.getByLabel('Source').isVisible()).toBe(true);
+    expect(await cells(page, 'runs')).toEqual([['No search has run yet.']]);
+
+    await page.getByLabel('Source', { exact: true }).fill(population.dir);
+    await page.getByLabel('Indicators', { exact: true }).fill('pincer');
+    await page.getByLabel('As of', { exact: true }).fill(AS_OF);
+    await page.getByRole('button', { name: 'Start the search' }).click();
+    await page.waitForURL(/\/console\/population\/runs\/[0-9a-f-]{36}$/);
+    runId = decodeURIComponent(page.url().split('/').pop() ?? '');
+
+    // Read the progress block (the page polls the API once a second) until the run's final status replaces it.
+    const seen: string[] = [];
+    const status = page.locator('p.run-status');
+    const deadline = Date.now() + 150_000; // 2.5 minutes; a run of 300 patients takes seconds
+    while (Date.now() < deadline && !(await status.isVisible())) {
+      const text = await page
+        .locator('.progress-block p')
+        .textContent({ timeout: 100 })
+        .catch(() => null);
+      if (text !== null && seen.at(-1) !== text) seen.push(text);
+      await page.waitForTimeout(200);
+    }
+    expect(seen.length).toBeGreaterThan(0);
+    for (const text of seen) expect(text).toMatch(/^[\d,]+ of ([\d,]+|unknown) patients \(\w+\)/);
+    expect(await status.textContent()).toMatch(
+      new RegExp(
+        `^Search of ndjson:${escaped(population.dir)} as of ${AS_OF}: complete, ${PATIENTS} patients, finished `,
+      ),
+    );
+    const run = (
+      await fromApi<{ run: { status: string; patients: number; releases: unknown[] } }>(`runs/${runId}`)
+    ).run;
+    expect(run).toMatchObject({ status: 'complete', patients: PATIENTS });
+    expect(run.releases.length).toBeGreaterThan(3);
+
+    await page.locator('table[data-table="action-list"]').waitFor();
+    await page.goto(`${service.url}/console/population`);
+    await page.locator('table[data-table="runs"] tbody a').waitFor();
+    const listed = await cells(page, 'runs');
+    expect(listed.map((r) => [r[1], r[2], r[4], r[5]])).toEqual([
+      [AS_OF, `ndjson:${population.dir}`, 'complete', String(PATIENTS)],
+    ]);
+    expect(listed[0]?.[3]).toMatch(new RegExp(`^${run.releases.length} indicators`));
     expect(await seriousAxeViolations(page)).toEqual([]);
     await screenshots(page, 'population-runs');
+    expect(blocked).toEqual([]);
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 180_000);
 
-    await page.locator('table[data-table="runs"] tbody a').first().click();
-    await page.locator('table[data-table="action-list"]').waitFor();
-    const api = (await page.evaluate(async () =>
-      (await fetch('/console/api/population/runs/run-2/report')).json(),
-    )) as typeof stub.report;
-    const mine = api.rates.filter((r) => r.practiceId === 'P1');
-    const shown = await page
-      .locator('table[data-table="practice-indicators"] tbody tr')
-      .evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent ?? '')));
-    expect(shown.map((r) => [r[0], r[1], r[2]])).toEqual(
-      mine.map((r) => [r.artefactId, String(r.numerator), String(r.denominator)]),
-    );
-    expect(shown.map((r) => r[3])).toEqual(mine.map((r) => `${((r.rate ?? 0) * 100).toFixed(1)}%`));
-    const drawn = JSON.parse(
-      (await page.locator('figure[data-chart="practice-rates"]').getAttribute('data-series')) ?? '{}',
-    ) as { datasets: Array<{ label: string; data: unknown[] }> };
-    expect(drawn.datasets.find((d) => d.label === 'This practice')?.data).toEqual(
-      mine.map((r) => Math.round((r.rate ?? 0) * 1000) / 10),
-    );
-    const decile = JSON.parse(
-      (await page.locator('figure[data-chart="decile-pincer-a"]').getAttribute('data-series')) ?? '{}',
-    ) as { labels: string[]; datasets: Array<{ label: string; data: unknown[] }> };
-    expect(decile.labels).toEqual(['2026-01-01', '2026-04-01']);
-    expect(decile.datasets.find((d) => d.label === 'Peer median')?.data).toEqual([3, 2]);
-    const patients = await page.locator('table[data-table="action-list"] tbody th').allTextContents();
-    expect(patients).toEqual(['Margaret Hale', 'Arthur Bennett']);
+  it("shows every practice's numerators, denominators, rates, intervals and ranks exactly as the API reports them", async () => {
+    expect(runId).not.toBe('');
+    const report = await fromApi<RunReport>(`runs/${runId}/report`);
+    expect(report.practices.map((p) => p.id)).toEqual(population.manifest.practices.map((p) => p.id));
+    const { page, context, blocked, errors } = await signedIn(USERS.pharmacist);
+    await page.goto(`${service.url}/console/population/runs/${runId}`);
+    for (const practice of report.practices) {
+      await page.getByLabel('Practice', { exact: true }).selectOption(practice.id);
+      await page.waitForURL(`**/population/runs/${runId}?practice=${practice.id}`);
+      // This practice's tables, not the last one's still on the page while the new one renders.
+      await page
+        .locator('table[data-table="action-list"] caption')
+        .getByText(`Patients at risk at ${practice.name}`, { exact: true })
+        .waitFor();
+
+      const mine = report.rates.filter((r) => r.practiceId === practice.id);
+      const median = (release: string) => report.indicators.find((i) => i.release === release)?.deciles[4];
+      expect(await cells(page, 'practice-indicators')).toEqual(
+        mine.map((r) => [
+          r.artefactId,
+          String(r.numerator),
+          String(r.denominator),
+          r.rate === null ? '—' : `${(r.rate * 100).toFixed(1)}%`,
+          r.ci === null ? '—' : `${points(r.ci.low)}–${points(r.ci.high)}`,
+          text(points(median(r.release))),
+          r.rank === null ? '—' : `${r.rank} of ${r.peers}`,
+          text(r.percentile),
+          '—', // no earlier run: no change, resolved or new
+          '—',
+          '—',
+          String(r.incomplete),
+        ]),
+      );
+      // The same counts the generator built in (its oracle): every PINCER indicator it knows.
+      const known = mine.filter((r) => population.manifest.expected[r.artefactId] !== undefined);
+      expect(known.length).toBeGreaterThanOrEqual(17);
+      expect(known.map((r) => [r.artefactId, r.denominator, r.numerator])).toEqual(
+        known.map((r) => {
+          const built = population.manifest.expected[r.artefactId]?.[practice.id];
+          return [r.artefactId, built?.denominator ?? 0, built?.numerator ?? 0];
+        }),
+      );
+      const drawn = JSON.parse(
+        (await page.locator('figure[data-chart="practice-rates"]').getAttribute('data-series')) ?? '{}',
+      ) as { labels: string[]; datasets: Array<{ label: string; data: unknown[] }> };
+      expect(drawn.labels).toEqual(mine.map((r) => r.artefactId));
+      expect(drawn.datasets.find((d) => d.label === 'This practice')?.data).toEqual(
+        mine.map((r) => points(r.rate)),
+      );
+      expect(drawn.datasets.find((d) => d.label === '95% confidence interval')?.data).toEqual(
+        mine.map((r) => (r.ci === null ? null : [points(r.ci.low), points(r.ci.high)])),
+      );
+
+      const { rows } = await fromApi<{ rows: ActionRow[] }>(`runs/${runId}/practices/${practice.id}/actions`);
+      const shown = await page.locator('table[data-table="action-list"] tbody tr').evaluateAll((trs) =>
+        trs.map((tr) => {
+          const [name, nhs, born, release, hazard, evidence, , since] = [...tr.children];
+          return [
+            ...[name, nhs, born, release].map((c) => c?.textContent ?? ''),
+            hazard?.querySelector('.hazard-summary')?.textContent ?? '',
+            [...(evidence?.querySelectorAll('li') ?? [])].map((li) => li.textContent ?? ''),
+            since?.textContent ?? '',
+          ];
+        }),
+      );
+      expect(shown).toEqual(
+        rows.map((a) => [
+          a.name,
+          a.nhsNumber,
+          a.birthDate,
+          a.release,
+          a.summary,
+          [
+            ...a.evidence.drugs.map((d) => `${d.drug} (${d.issued})`),
+            ...a.evidence.tests.map((t) => `${t.test} (${t.taken})`),
+            ...a.evidence.events.map((e) => `${e.term} (${e.dated})`),
+          ],
+          '—', // the first run: nothing to be new since
+        ]),
+      );
+      expect(rows.filter((a) => a.inNumerator)).toHaveLength(mine.reduce((s, r) => s + r.numerator, 0));
+    }
+    // The generated population puts patients in numerators: the comparisons above were not of zeros.
+    expect(report.rates.some((r) => r.numerator > 0)).toBe(true);
     expect(await seriousAxeViolations(page)).toEqual([]);
     await screenshots(page, 'population-practice');
     expect(blocked).toEqual([]);
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 120_000);
+
+  it('downloads the action list as CSV with exactly the rows the API gives', async () => {
+    const report = await fromApi<RunReport>(`runs/${runId}/report`);
+    const practice = report.practices[0]!;
+    const { rows } = await fromApi<{ rows: ActionRow[] }>(`runs/${runId}/practices/${practice.id}/actions`);
+    const { page, context } = await signedIn(USERS.pharmacist);
+    await page.goto(`${service.url}/console/population/runs/${runId}?practice=${practice.id}`);
+    await page.locator('table[data-table="action-list"]').waitFor();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: `Download CSV: Patients at risk at ${practice.name}` }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('action-list.csv');
+    const csv = parseCsv(readFileSync(await download.path(), 'utf8'));
+    expect(csv[0]).toEqual([
+      'Patient',
+      'NHS number',
+      'Born',
+      'Indicator',
+      'Hazard',
+      'Evidence',
+      'Missing data',
+      'Since last run',
+    ]);
+    expect(csv.slice(1).map((r) => [r[0], r[1], r[2], r[3], r[4], r[6], r[7]])).toEqual(
+      rows.map((a) => [a.name, a.nhsNumber, a.birthDate, a.release, a.summary, a.missingData.join('; '), '']),
+    );
+    expect(csv.slice(1).some((r) => r[5] !== '')).toBe(true); // evidence was written
     await context.close();
   });
 
-  it('shows an informatician the aggregates but not the action list, which the API refuses them', async () => {
+  it('shows an informatician the aggregates but not the action list, and refuses them actions and starting a search', async () => {
     const { page, context } = await signedIn(USERS.informatician);
-    await page.goto(`${base}/console/population/runs/run-2`);
+    await page.goto(`${service.url}/console/population/runs/${runId}`);
     await page.locator('table[data-table="practice-indicators"]').waitFor();
     expect(await page.getByText('Action lists name patients').isVisible()).toBe(true);
     expect(await page.locator('table[data-table="action-list"]').count()).toBe(0);
-    expect(
-      await page.evaluate(
-        async () => (await fetch('/console/api/population/runs/run-2/practices/P1/actions')).status,
-      ),
-    ).toBe(403);
-    expect(await page.getByLabel('Source').count()).toBe(0);
+    const practice = (await fromApi<RunReport>(`runs/${runId}/report`)).practices[0]!.id;
+    const answers = await page.evaluate(
+      async ({ id, practice: p, dir, asOf }) => {
+        const session = (await (await fetch('/console/api/session')).json()) as { csrfToken: string };
+        const actions = await fetch(`/console/api/population/runs/${id}/practices/${p}/actions`);
+        const start = await fetch('/console/api/population/runs', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrfToken },
+          body: JSON.stringify({ source: dir, artefacts: 'pincer-a', asOf }),
+        });
+        return [actions.status, start.status];
+      },
+      { id: runId, practice, dir: population.dir, asOf: AS_OF },
+    );
+    expect(answers).toEqual([403, 403]);
+    await page.goto(`${service.url}/console/population`);
+    await page.locator('table[data-table="runs"]').waitFor();
+    expect(await page.getByLabel('Source', { exact: true }).count()).toBe(0);
+    expect(await page.getByText('Pharmacists and administrators can start a search.').isVisible()).toBe(true);
     await context.close();
   });
 });
+
+function escaped(literal: string): string {
+  return literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** A proportion as percent with one decimal place, as the console charts it. */
+function points(r: number | null | undefined): number | null {
+  return r === null || r === undefined ? null : Math.round(r * 1000) / 10;
+}
+
+function text(value: number | null | undefined): string {
+  return value === null || value === undefined ? '—' : String(value);
+}
+
+/** RFC 4180 records (a quoted field may hold commas, doubled quotes and line breaks). */
+function parseCsv(csv: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < csv.length; i++) {
+    const c = csv[i];
+    if (quoted && c === '"' && csv[i + 1] === '"') {
+      field += '"';
+      i++;
+    } else if (c === '"') quoted = !quoted;
+    else if (!quoted && c === ',') {
+      row.push(field);
+      field = '';
+    } else if (!quoted && c === '\r' && csv[i + 1] === '\n') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+      i++;
+    } else field += c;
+  }
+  return rows;
+}

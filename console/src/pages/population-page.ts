@@ -48,7 +48,11 @@ async function runsView(ctx: PageContext): Promise<HTMLElement> {
         },
         { label: 'As of', value: (r) => r.asOf, nowrap: true },
         { label: 'Source', value: (r) => r.source },
-        { label: 'Indicators', value: (r) => r.releases.map((x) => x.key).join(' ') },
+        {
+          label: 'Indicators',
+          value: (r) => r.releases.map((x) => x.key).join(' '),
+          render: (r) => releasesCell(r.releases),
+        },
         {
           label: 'Status',
           value: (r) => r.status,
@@ -66,34 +70,51 @@ async function runsView(ctx: PageContext): Promise<HTMLElement> {
   );
 }
 
+/** A run's indicators: a few named in full; more (a whole programme) counted, the list a click away. */
+function releasesCell(releases: RunStatus['releases']): HTMLElement | string {
+  const keys = releases.map((r) => r.key);
+  if (keys.length <= 3) return keys.join(' ');
+  return h(
+    'details',
+    {},
+    h('summary', {}, `${keys.length} indicators`),
+    h(
+      'ul',
+      { class: 'cell-list' },
+      keys.map((k) => h('li', {}, k)),
+    ),
+  );
+}
+
 function startForm(ctx: PageContext): HTMLElement {
   const source = h('input', {
     id: 'run-source',
     name: 'source',
     required: true,
-    'aria-describedby': 'run-source-hint',
+    'aria-describedby': 'run-hint',
   });
-  const artefacts = h('input', { id: 'run-artefacts', name: 'artefacts', required: true, value: 'pincer' });
+  const artefacts = h('input', {
+    id: 'run-artefacts',
+    name: 'artefacts',
+    required: true,
+    value: 'pincer',
+    'aria-describedby': 'run-hint',
+  });
   const asOf = h('input', { id: 'run-as-of', name: 'asOf', type: 'date', required: true, value: todayIso() });
   const status = h('div', { 'aria-live': 'polite' });
   const submit = h('button', { type: 'submit' }, 'Start the search');
   const form = h(
     'form',
     { class: 'inline-form' },
-    h(
-      'div',
-      { class: 'field wide' },
-      h('label', { for: 'run-source' }, 'Source'),
-      source,
-      h(
-        'p',
-        { class: 'hint', id: 'run-source-hint' },
-        'A Bulk Data NDJSON folder on the server, or a FHIR server URL.',
-      ),
-    ),
+    h('div', { class: 'field wide' }, h('label', { for: 'run-source' }, 'Source'), source),
     h('div', { class: 'field' }, h('label', { for: 'run-artefacts' }, 'Indicators'), artefacts),
     h('div', { class: 'field' }, h('label', { for: 'run-as-of' }, 'As of'), asOf),
     submit,
+    h(
+      'p',
+      { class: 'hint form-hint', id: 'run-hint' },
+      'Source: a Bulk Data NDJSON folder on the server, or a FHIR server URL. Indicators: artefact ids, releases (pincer-a@1.0.0) or families (pincer), comma-separated.',
+    ),
   );
   form.addEventListener('submit', (e) => {
     e.preventDefault();

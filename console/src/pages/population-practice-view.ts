@@ -4,6 +4,7 @@ import { chartFigure } from '../chart-figure.js';
 import { dataTable } from '../data-table.js';
 import { h } from '../element.js';
 import { formatCount, formatRate, percent } from '../format.js';
+import { renderMarkdownLite } from '../markdown-lite.js';
 import type { PageContext } from '../page.js';
 import type { ActionRow, IndicatorSummary, PracticeIndicator, RunReport } from '../population-types.js';
 
@@ -139,9 +140,23 @@ export async function practiceView(
         { label: 'NHS number', value: (r) => r.nhsNumber, nowrap: true },
         { label: 'Born', value: (r) => r.birthDate, nowrap: true },
         { label: 'Indicator', value: (r) => r.release, nowrap: true },
-        { label: 'Hazard', value: (r) => r.summary },
-        { label: 'Evidence', value: (r) => evidenceText(r.evidence) },
-        { label: 'Missing data', value: (r) => r.missingData.join('; ') },
+        { label: 'Hazard', value: (r) => r.summary, prose: true, render: hazardCell },
+        {
+          label: 'Evidence',
+          value: (r) => evidenceLines(r.evidence).join('; '),
+          prose: true,
+          render: (r) => cellList(evidenceLines(r.evidence)),
+        },
+        {
+          label: 'Missing data',
+          value: (r) => r.missingData.join('; '),
+          render: (r) => cellList(r.missingData),
+        },
+        {
+          label: 'Since last run',
+          value: (r) => (r.sinceLastRun === null ? null : r.sinceLastRun ? 'new' : 'also last run'),
+          nowrap: true,
+        },
       ],
       {
         caption: `Patients at risk at ${name}`,
@@ -179,7 +194,9 @@ function decileChart(i: IndicatorSummary, practiceId: string, name: string): HTM
   return chartFigure({
     id: `decile-${i.artefactId}`,
     title: `${i.title}: decile chart`,
-    summary: `${name}'s rate at each run (solid line) among the deciles of all ${i.practices} practices (dashed; the median bold).`,
+    summary:
+      `${name}'s rate at each run (solid line) among the deciles of all ${i.practices} practices (dashed; the median bold).` +
+      (i.history.length === 1 ? ' One run so far: the lines appear with the next.' : ''),
     type: 'line',
     labels,
     yTitle: 'Patients at risk (%)',
@@ -201,13 +218,36 @@ function decileChart(i: IndicatorSummary, practiceId: string, name: string): HTM
   });
 }
 
-function plain(value: unknown): string {
-  return typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
+/** The summary, a note when the patient is outside the measure population, and the rule's own detail. */
+function hazardCell(r: ActionRow): HTMLElement {
+  const detail = h('div', { class: 'card-detail' });
+  detail.innerHTML = renderMarkdownLite(r.detail); // escaped by the renderer
+  return h(
+    'div',
+    {},
+    h('p', { class: 'hazard-summary' }, r.summary),
+    r.inMeasure
+      ? null
+      : h('p', { class: 'hint' }, 'Outside the measure population: not counted in the rate.'),
+    r.detail === '' ? null : h('details', {}, h('summary', {}, 'What to do'), detail),
+  );
 }
 
-function evidenceText(evidence: Record<string, unknown>): string {
-  return Object.entries(evidence)
-    .filter(([, v]) => v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0))
-    .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.map(plain).join(', ') : plain(v)}`)
-    .join('; ');
+/** Each item of evidence as "what (when)", as the search's own CSV writes it (src/population/report-writer.ts). */
+function evidenceLines(evidence: ActionRow['evidence']): string[] {
+  return [
+    ...evidence.drugs.map((d) => `${d.drug} (${d.issued})`),
+    ...evidence.tests.map((t) => `${t.test} (${t.taken})`),
+    ...evidence.events.map((e) => `${e.term} (${e.dated})`),
+  ];
+}
+
+function cellList(items: readonly string[]): HTMLElement | string {
+  return items.length === 0
+    ? ''
+    : h(
+        'ul',
+        { class: 'cell-list' },
+        items.map((i) => h('li', {}, i)),
+      );
 }
