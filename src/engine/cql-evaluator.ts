@@ -56,31 +56,58 @@ export class CqlEvaluator {
    * @param bundle one patient's resources, the Patient among them
    * @param now the evaluation date-time with its offset (ISO 8601), the value of `Now()`
    * @param parameters CQL parameter values by name
+   * @param decide when given, only these expressions are evaluated first, and the rest of the library
+   *   only when `needAll` says so on their values (in the same context: definitions computed for the
+   *   first are not computed again). A hook needs every expression only for the rule that fires (its
+   *   card shows the evidence); for the others, the decision and the missing data are enough.
    */
   async evaluate(
     bundle: FhirBundle,
     now: string,
     parameters: Record<string, unknown> = {},
+    decide?: { first: readonly string[]; needAll(values: ExpressionResults): boolean },
   ): Promise<ExpressionResults> {
     const executionTime = cql.DateTime.parse(now);
     if (executionTime === null) throw new Error(`Not an ISO 8601 date-time: ${now}`);
-    const executor = new cql.Executor(this.library, this.terminology, parameters);
-    let results;
-    try {
-      results = await executor.exec_patient_context(
-        new IndexedPatientSource(bundle, this.model) as unknown as cql.DataProvider,
-        executionTime,
-      );
-    } catch (error) {
-      throw toEvaluationError(error);
-    }
-    const byPatient = results.patientResults as Record<string, Record<string, unknown>>;
-    const first = Object.values(byPatient)[0];
-    if (first === undefined) throw new CqlEvaluationError('The bundle holds no Patient resource', {});
+    const patient = new IndexedPatientSource(bundle, this.model).currentPatient();
+    if (patient === undefined) throw new CqlEvaluationError('The bundle holds no Patient resource', {});
+    // What cql-execution's Executor.exec_patient_context does for one patient, in an order we choose.
+    const context = new cql.PatientContext(
+      this.library,
+      patient as InstanceType<typeof cql.Patient>,
+      this.terminology,
+      parameters,
+      executionTime,
+    );
+    const expressions = this.library.expressions as Record<string, PatientExpression | undefined>;
     const plain: ExpressionResults = {};
-    for (const [name, value] of Object.entries(first)) plain[name] = toPlainValue(value);
-    return plain;
+    const run = async (name: string) => {
+      const expression = expressions[name];
+      if (expression === undefined || expression.context !== 'Patient' || name in plain) return;
+      try {
+        plain[name] = toPlainValue(await expression.execute(context));
+      } catch (error) {
+        throw toEvaluationError(error);
+      }
+    };
+    if (decide !== undefined) {
+      for (const name of decide.first) await run(name);
+      if (!decide.needAll(plain)) return plain;
+    }
+    const names = Object.keys(expressions);
+    for (const name of names) await run(name);
+    if (decide === undefined) return plain;
+    // In the library's order, as a full evaluation gives them (reports and the console list them so).
+    const ordered: ExpressionResults = {};
+    for (const name of names) if (name in plain) ordered[name] = plain[name];
+    return ordered;
   }
+}
+
+/** A built definition of a cql-execution library. */
+interface PatientExpression {
+  context: string;
+  execute(context: unknown): Promise<unknown>;
 }
 
 function toEvaluationError(error: unknown): CqlEvaluationError {

@@ -1,5 +1,5 @@
 import type { FhirBundle, FhirResource } from './patient-bundle.js';
-import type { ValueSetIndex } from './value-set-index.js';
+import { codingKey, type ValueSetIndex } from './value-set-index.js';
 
 /**
  * What an artefact reads, in the shape of FHIR `DataRequirement` (type, and a code filter by value set).
@@ -43,56 +43,104 @@ export class DataRequirementFilter {
 
   /** Whether a resource can matter to the artefact (evaluated at `now`, when dates are filtered). */
   accepts(resource: FhirResource, now?: string): boolean {
-    const type = this.byType.get(resource.resourceType);
-    if (type === undefined) return false;
-    if (type.dateFilter !== null && now !== undefined && isTooOld(resource, type.dateFilter, now))
-      return false;
-    const filter = type.codeFilter;
-    if (filter === null) return true;
-    for (const coding of codingsAt(resource, filter.path)) {
-      for (const url of filter.valueSets) {
-        if (typeof coding.code === 'string' && this.valueSets.contains(url, coding.system, coding.code))
-          return true;
-      }
-    }
-    return false;
+    return this.accept(resource, now === undefined ? undefined : new Cutoffs(now));
   }
 
   /** Whether the bundle holds at least one resource this filter accepts, the patient aside. */
   matchesAny(bundle: FhirBundle): boolean {
     return (bundle.entry ?? []).some(
-      (e) => e.resource !== undefined && e.resource.resourceType !== 'Patient' && this.accepts(e.resource),
+      (e) =>
+        e.resource !== undefined &&
+        e.resource.resourceType !== 'Patient' &&
+        this.accept(e.resource, undefined),
     );
   }
 
   /** The bundle less everything the artefact cannot use, evaluated at `now` (ISO 8601). */
   apply(bundle: FhirBundle, now?: string): FhirBundle {
+    const cutoffs = now === undefined ? undefined : new Cutoffs(now);
     const entry = (bundle.entry ?? []).filter(
-      (e) => e.resource !== undefined && this.accepts(e.resource, now),
+      (e) => e.resource !== undefined && this.accept(e.resource, cutoffs),
     );
     return { ...bundle, entry };
   }
+
+  // The code is checked before the date: most resources of a record fail it, and it is a hash lookup.
+  private accept(resource: FhirResource, cutoffs: Cutoffs | undefined): boolean {
+    const type = this.byType.get(resource.resourceType);
+    if (type === undefined) return false;
+    const filter = type.codeFilter;
+    if (filter !== null && !this.codeMatches(resource, filter)) return false;
+    return type.dateFilter === null || cutoffs === undefined || !isTooOld(resource, type.dateFilter, cutoffs);
+  }
+
+  private codeMatches(resource: FhirResource, filter: NonNullable<DataRequirement['codeFilter']>): boolean {
+    for (const coding of codingKeysAt(resource, filter.path)) {
+      for (const url of filter.valueSets) if (this.valueSets.containsKey(url, coding)) return true;
+    }
+    return false;
+  }
 }
 
-/** Codings of a CodeableConcept element, or of a choice element `path[x]` in its CodeableConcept form. */
-function codingsAt(resource: FhirResource, path: string): Array<{ system?: string; code?: unknown }> {
-  const concept = (resource[`${path}CodeableConcept`] ?? resource[path]) as { coding?: unknown } | undefined;
-  const coding = concept?.coding;
-  return Array.isArray(coding) ? (coding as Array<{ system?: string; code?: unknown }>) : [];
+/** The cut-off date (`YYYY-MM-DD`) of each window length at one evaluation date, each computed once. */
+class Cutoffs {
+  private readonly byMonths = new Map<number, string>();
+
+  constructor(private readonly now: string) {}
+
+  /** `months` calendar months, and two days of margin, before the evaluation date. */
+  before(months: number): string {
+    let cutoff = this.byMonths.get(months);
+    if (cutoff === undefined) {
+      const date = new Date(`${this.now.slice(0, 10)}T00:00:00Z`);
+      date.setUTCMonth(date.getUTCMonth() - months);
+      date.setUTCDate(date.getUTCDate() - 2);
+      cutoff = date.toISOString().slice(0, 10);
+      this.byMonths.set(months, cutoff);
+    }
+    return cutoff;
+  }
 }
+
+/**
+ * The `system|code` keys of a CodeableConcept element, or of a choice element `path[x]` in its
+ * CodeableConcept form. Kept per resource object: a hook's record passes through the data and trigger
+ * filters of every artefact of the service, and a population record through every indicator's.
+ */
+export function codingKeysAt(resource: FhirResource, path: string): readonly string[] {
+  let byPath = codingKeyCache.get(resource);
+  if (byPath === undefined) {
+    byPath = new Map();
+    codingKeyCache.set(resource, byPath);
+  }
+  let keys = byPath.get(path);
+  if (keys === undefined) {
+    const concept = (resource[`${path}CodeableConcept`] ?? resource[path]) as
+      { coding?: unknown } | undefined;
+    const coding = concept?.coding;
+    keys = Array.isArray(coding)
+      ? (coding as Array<{ system?: unknown; code?: unknown } | null>).flatMap((c) =>
+          typeof c?.code === 'string'
+            ? [codingKey(typeof c.system === 'string' ? c.system : undefined, c.code)]
+            : [],
+        )
+      : [];
+    byPath.set(path, keys);
+  }
+  return keys;
+}
+
+const codingKeyCache = new WeakMap<FhirResource, Map<string, readonly string[]>>();
 
 /** Whether a dated resource falls before `withinMonths` months (less two days of margin) before `now`. */
 function isTooOld(
   resource: FhirResource,
   filter: NonNullable<DataRequirement['dateFilter']>,
-  now: string,
+  cutoffs: Cutoffs,
 ): boolean {
   const value = resource[filter.path];
   if (typeof value !== 'string' || value.length < 10) return false;
   const tags = (resource['meta'] as { tag?: Array<{ code?: unknown }> } | undefined)?.tag;
   if (tags?.some((t) => t.code === DRAFT_ORDER_CODE) === true) return false;
-  const cutoff = new Date(`${now.slice(0, 10)}T00:00:00Z`);
-  cutoff.setUTCMonth(cutoff.getUTCMonth() - filter.withinMonths);
-  cutoff.setUTCDate(cutoff.getUTCDate() - 2);
-  return value.slice(0, 10) < cutoff.toISOString().slice(0, 10);
+  return value.slice(0, 10) < cutoffs.before(filter.withinMonths);
 }

@@ -39,7 +39,14 @@ interface ModelInfoLike {
 
 interface FhirObjectPrototype {
   _typeHierarchy(this: { getTypeInfo(): object | undefined }): unknown[];
+  get(this: object, field: string): unknown;
 }
+
+/**
+ * The own, non-enumerable property holding an object's element values once read. Not a symbol: the
+ * immutable.js sequences that cql-execution builds for equality and `distinct` read own symbols too.
+ */
+const ELEMENT_CACHE = '_loopcdsElements';
 
 /**
  * cql-exec-fhir recomputes two pure functions of the (immutable) model info on every use: the class for a
@@ -68,5 +75,20 @@ function memoiseModelLookups(modelInfo: ModelInfoLike, fhirObject: FhirObjectPro
       hierarchies.set(typeInfo, hierarchy);
     }
     return hierarchy;
+  };
+  // Every `get` of an element builds a new wrapper (or parses a date with luxon) from the same immutable
+  // JSON; CQL reads the same elements of the same resource many times (each definition, each `where`,
+  // each FHIRHelpers conversion). An object remembers what it has read: same JSON, same value.
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with .call(this)
+  const get = fhirObject.get;
+  fhirObject.get = function memoisedGet(this: { [ELEMENT_CACHE]?: Map<string, unknown> }, field: string) {
+    let cache = this[ELEMENT_CACHE];
+    if (cache === undefined) {
+      cache = new Map();
+      Object.defineProperty(this, ELEMENT_CACHE, { value: cache, enumerable: false });
+    } else if (cache.has(field)) return cache.get(field);
+    const value = get.call(this, field);
+    cache.set(field, value);
+    return value;
   };
 }

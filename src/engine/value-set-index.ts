@@ -7,7 +7,9 @@ export interface ExpandedValueSet {
   expansion?: { contains?: Array<{ system?: string; code?: string; display?: string }> };
 }
 
-const key = (system: string | undefined, code: string) => `${system ?? ''}|${code}`;
+/** The membership key of a coding: `system|code`. */
+export const codingKey = (system: string | undefined, code: string) => `${system ?? ''}|${code}`;
+const key = codingKey;
 
 /**
  * A value set whose membership test is a hash lookup. cql-execution's own ValueSet scans every code
@@ -22,6 +24,11 @@ class HashedValueSet extends cql.ValueSet {
     super(oid, version, codes);
     this.byCode = new Set(codes.map((c) => key(c.system, c.code)));
     this.bareCodes = new Set(codes.map((c) => c.code));
+  }
+
+  /** Whether a coding, by its `codingKey`, is a member, without building a CQL Code. */
+  holdsKey(codingKey: string): boolean {
+    return this.byCode.has(codingKey);
   }
 
   override hasMatch(code: unknown): boolean {
@@ -53,6 +60,8 @@ function toCodeList(c: unknown): unknown[] {
 export class ValueSetIndex {
   private readonly sets = new Map<string, Map<string, HashedValueSet>>();
   private readonly byDisplay = new Map<string, { system: string; code: string; display: string }>();
+  /** The version `findValueSet` returns when none is asked for, by url. */
+  private readonly latest = new Map<string, HashedValueSet>();
 
   constructor(valueSets: readonly ExpandedValueSet[]) {
     for (const vs of valueSets) {
@@ -69,8 +78,10 @@ export class ValueSetIndex {
         }
       }
       const versions = this.sets.get(vs.url) ?? new Map<string, HashedValueSet>();
-      versions.set(vs.version ?? '', new HashedValueSet(vs.url, vs.version, codes));
+      const hashed = new HashedValueSet(vs.url, vs.version, codes);
+      versions.set(vs.version ?? '', hashed);
       this.sets.set(vs.url, versions);
+      this.latest.set(vs.url, [...versions.values()].at(-1) ?? hashed);
     }
   }
 
@@ -92,7 +103,7 @@ export class ValueSetIndex {
     const versions = this.sets.get(oid);
     if (versions === undefined) return null;
     if (version !== undefined && version !== '') return versions.get(version) ?? null;
-    return [...versions.values()].at(-1) ?? null;
+    return this.latest.get(oid) ?? null;
   }
 
   /**
@@ -108,7 +119,11 @@ export class ValueSetIndex {
 
   /** Whether a system|code is in the value set (used outside CQL, e.g. to pre-screen patients). */
   contains(url: string, system: string | undefined, code: string): boolean {
-    const vs = this.findValueSet(url);
-    return vs !== null && vs.hasMatch(new cql.Code(code, system)) === true;
+    return this.latest.get(url)?.holdsKey(key(system, code)) === true;
+  }
+
+  /** Whether a coding given by its `codingKey` is in the value set. */
+  containsKey(url: string, codingKey: string): boolean {
+    return this.latest.get(url)?.holdsKey(codingKey) === true;
   }
 }

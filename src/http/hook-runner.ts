@@ -125,6 +125,7 @@ async function runRelease(
     valueSets: options.knowledge.valueSets,
     overrideReasons: options.knowledge.overrideReasons,
     topicSystem: options.topicSystem,
+    decisionFirst: true,
   });
   return {
     release: `${release.id}@${release.version}`,

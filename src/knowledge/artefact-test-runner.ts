@@ -61,10 +61,14 @@ export async function runTestCase(
   testCase: ArtefactTestCase,
 ): Promise<TestCaseOutcome> {
   const input = testCaseEvaluationInput(testCase, knowledge);
-  // The hook path (triggers may skip evaluation) decides result and cards; a full evaluation gives
-  // every expression, and must agree with the hook path on whether the rule fired.
-  const out = await evaluateRelease(artefact, input);
-  const full = out.skipped === true ? await evaluateRelease(artefact, { ...input, useTriggers: false }) : out;
+  // The hook path (triggers may skip evaluation; the decision is evaluated first, everything else only
+  // when the rule fires) decides result and cards; a full evaluation gives every expression, and must
+  // agree with the hook path on the result.
+  const out = await evaluateRelease(artefact, { ...input, decisionFirst: true });
+  const full =
+    out.skipped === true || out.result !== 'fired'
+      ? await evaluateRelease(artefact, { ...input, useTriggers: false })
+      : out;
 
   const failures: TestCaseFailure[] = [];
   const expect = testCase.expect;
@@ -85,6 +89,16 @@ export async function runTestCase(
       what: 'triggers',
       expected: 'a patient without any trigger resource cannot fire',
       actual: 'the full evaluation fired',
+    });
+  }
+  if (
+    out.skipped !== true &&
+    (full.result !== out.result || !isDeepStrictEqual(full.missingData, out.missingData))
+  ) {
+    failures.push({
+      what: 'decision first',
+      expected: `the full evaluation's ${full.result} ${full.missingData.join(',')}`,
+      actual: `${out.result} ${out.missingData.join(',')}`,
     });
   }
   if (expect.missingData !== undefined && !isDeepStrictEqual(out.missingData, expect.missingData)) {

@@ -24,6 +24,12 @@ export interface ReleaseEvaluationInput {
   topicSystem: string;
   /** Skip evaluation when the patient holds none of the artefact's triggers (default true). */
   useTriggers?: boolean;
+  /**
+   * Evaluate the decision (`result.fired`, `result.missingData`) first, and every other expression only
+   * when the rule fires (its cards need them). Hooks use this; test cases and the console's "try it",
+   * which show every expression, do not (default false). `results` then holds only what was evaluated.
+   */
+  decisionFirst?: boolean;
 }
 
 export interface ReleaseEvaluationOutput {
@@ -64,10 +70,20 @@ export async function evaluateRelease(
   }
   try {
     const parameters = toCqlParameters({ ...definition.parameters, ...(input.parameters ?? {}) });
+    const fireName = definition.result.fired;
     const results = await artefact.evaluator.evaluate(
       artefact.dataFilter.apply(input.bundle, input.now),
       input.now,
       parameters,
+      input.decisionFirst === true
+        ? {
+            first: [
+              fireName,
+              ...(definition.result.missingData === undefined ? [] : [definition.result.missingData]),
+            ],
+            needAll: (values) => values[fireName] === true,
+          }
+        : undefined,
     );
     const fired = results[definition.result.fired] === true;
     const missing = definition.result.missingData === undefined ? [] : results[definition.result.missingData];

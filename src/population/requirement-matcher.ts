@@ -1,6 +1,6 @@
-import type { DataRequirement } from '../engine/data-requirements.js';
+import { codingKeysAt, type DataRequirement } from '../engine/data-requirements.js';
 import type { FhirResource } from '../engine/patient-bundle.js';
-import type { ValueSetIndex } from '../engine/value-set-index.js';
+import { codingKey, type ValueSetIndex } from '../engine/value-set-index.js';
 
 interface CodeFilter {
   path: string;
@@ -9,9 +9,6 @@ interface CodeFilter {
   /** The same codes without their system. */
   bare: ReadonlySet<string>;
 }
-
-/** The `system|code` keys of a resource's codings at a path, computed once per resource and path. */
-const codingKeys = new WeakMap<object, Map<string, readonly string[]>>();
 
 /**
  * The decision of the engine's DataRequirementFilter (`accepts`), precomputed for speed in a population
@@ -41,7 +38,7 @@ export class RequirementMatcher {
         } | null;
         for (const c of vs?.codes ?? []) {
           if (typeof c.code !== 'string') continue;
-          codes.add(`${c.system ?? ''}|${c.code}`);
+          codes.add(codingKey(c.system, c.code));
           bare.add(c.code);
         }
       }
@@ -66,29 +63,7 @@ export class RequirementMatcher {
     const filter = this.byType.get(resource.resourceType);
     if (filter === undefined) return false;
     if (filter === null) return true;
-    for (const key of keysAt(resource, filter.path)) if (filter.codes.has(key)) return true;
+    for (const key of codingKeysAt(resource, filter.path)) if (filter.codes.has(key)) return true;
     return false;
   }
-}
-
-/** Codings of a CodeableConcept element, or of a choice element `path[x]` in its CodeableConcept form. */
-function keysAt(resource: FhirResource, path: string): readonly string[] {
-  let byPath = codingKeys.get(resource);
-  if (byPath === undefined) {
-    byPath = new Map();
-    codingKeys.set(resource, byPath);
-  }
-  let keys = byPath.get(path);
-  if (keys === undefined) {
-    const concept = (resource[`${path}CodeableConcept`] ?? resource[path]) as
-      { coding?: unknown } | undefined;
-    const coding = concept?.coding;
-    keys = Array.isArray(coding)
-      ? (coding as Array<{ system?: unknown; code?: unknown }>)
-          .filter((c) => typeof c?.code === 'string')
-          .map((c) => `${typeof c.system === 'string' ? c.system : ''}|${c.code as string}`)
-      : [];
-    byPath.set(path, keys);
-  }
-  return keys;
 }

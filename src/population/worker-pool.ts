@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { IdleSlots } from './idle-slots.js';
 import type { PopulationTask, PopulationWorkerData, PopulationWorkerMessage } from './population-worker.js';
 
 const require = createRequire(import.meta.url);
@@ -11,7 +12,6 @@ type TaskBody = PopulationTask extends infer T ? (T extends PopulationTask ? Omi
 
 interface Slot {
   worker: Worker;
-  busy: boolean;
 }
 
 /**
@@ -21,7 +21,7 @@ interface Slot {
  */
 export class WorkerPool {
   private readonly slots: Slot[] = [];
-  private readonly waiting: Array<() => void> = [];
+  private readonly idle = new IdleSlots<Slot>([]);
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private nextId = 1;
 
@@ -49,13 +49,11 @@ export class WorkerPool {
 
   /** Runs a task on the next idle thread. */
   async run<T>(task: TaskBody): Promise<T> {
-    const slot = await this.idle();
-    slot.busy = true;
+    const slot = await this.idle.acquire();
     try {
       return (await this.send(slot, task)) as T;
     } finally {
-      slot.busy = false;
-      this.waiting.shift()?.();
+      this.idle.release(slot);
     }
   }
 
@@ -71,12 +69,14 @@ export class WorkerPool {
 
   private async spawn(data: PopulationWorkerData): Promise<void> {
     const worker = new Worker(workerEntry(), { workerData: data });
-    const slot: Slot = { worker, busy: false };
+    const slot: Slot = { worker };
     this.slots.push(slot);
     await new Promise<void>((resolve, reject) => {
       worker.on('message', (m: PopulationWorkerMessage) => {
-        if (m.type === 'ready') resolve();
-        else if (m.type === 'init-failed')
+        if (m.type === 'ready') {
+          this.idle.add(slot);
+          resolve();
+        } else if (m.type === 'init-failed')
           reject(new Error(`A population worker could not start: ${m.message}`));
         else if (m.type === 'progress') this.onProgress(m.patients);
         else {
@@ -100,14 +100,6 @@ export class WorkerPool {
       this.pending.set(id, { resolve, reject });
       slot.worker.postMessage({ ...task, id });
     });
-  }
-
-  private async idle(): Promise<Slot> {
-    for (;;) {
-      const slot = this.slots.find((s) => !s.busy);
-      if (slot !== undefined) return slot;
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
-    }
   }
 }
 
