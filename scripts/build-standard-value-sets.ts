@@ -44,6 +44,10 @@ const SRC = {
   ecl: 'SNOMED CT concept model, e.g. 91302008 |Sepsis| defined with 255234002 |After| = 40733004 |Infectious disease| (SNOMED International authoring templates)',
   procCat:
     'FHIR R4 value set procedure-category (387713003 "Surgical procedure"), https://hl7.org/fhir/R4/valueset-procedure-category.html',
+  inrLab:
+    'Published FHIR examples verified with the search tool: PACIO Sample Data Depot Observation betsysmith-johnson01-obs-inr-coag-panel; SGHI coagulation StructureMap (LOINC 6301-6 "INR in Platelet poor plasma by Coagulation assay"), https://loinc.org/6301-6/',
+  inrPoc:
+    'A published FHIR example verified with the search tool: HL7 Switzerland CH RAD-Order Observation CaveatBloodCoagulationINR (LOINC 34714-6 "INR in Blood by Coagulation assay"), https://loinc.org/34714-6/',
   skin: 'SNOMED CT findings as used in published FHIR value sets: 406128001 |Mottling of skin|, 3415004 |Cyanosis (finding)|, 95837007 |Central cyanosis|, 95442007 |Peripheral cyanosis| (tx.fhir.org expansion, SNOMED CT International 2024-10-01)',
 };
 
@@ -203,6 +207,16 @@ const sets: SetDefinition[] = [
     purpose:
       'NICE sepsis moderate-to-high-risk criterion "trauma, surgery or invasive procedure in the last 6 weeks": a Procedure whose category is surgical.',
     codes: [[SCT, '387713003', 'Surgical procedure', ['procCat']]],
+  },
+  {
+    id: 'pincer-inr',
+    title: 'INR (international normalised ratio) result',
+    purpose:
+      'PINCER trial measure 6 (warfarin without an INR in 12 weeks): the INR results the artefact recognises, the same two LOINC codes its CQL declares, so that its data filter keeps only INR Observations. A record coding INR only in SNOMED CT is not recognised (no cited SNOMED CT INR codelist).',
+    codes: [
+      [LOINC, '6301-6', 'INR in Platelet poor plasma by Coagulation assay', ['inrLab']],
+      [LOINC, '34714-6', 'INR in Blood by Coagulation assay', ['inrPoc']],
+    ],
   },
 ];
 
