@@ -209,7 +209,7 @@ const sets: SetDefinition[] = [
     codes: [[SCT, '387713003', 'Surgical procedure', ['procCat']]],
   },
   {
-    id: 'pincer-inr',
+    id: 'lab-inr',
     title: 'INR (international normalised ratio) result',
     purpose:
       'PINCER trial measure 6 (warfarin without an INR in 12 weeks): the INR results the artefact recognises, the same two LOINC codes its CQL declares, so that its data filter keeps only INR Observations. A record coding INR only in SNOMED CT is not recognised (no cited SNOMED CT INR codelist).',
