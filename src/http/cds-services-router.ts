@@ -1,3 +1,4 @@
+import { EvaluationGate } from './evaluation-gate.js';
 import express, { type RequestHandler, type Router } from 'express';
 import type { CdsServiceResponse } from '../cards/card.js';
 import type { CircuitBreakers } from '../context/circuit-breaker.js';
@@ -29,6 +30,7 @@ export const EVALUATION_TIME_EXTENSION = 'org.loopcds.evaluation-time';
 /** CDS Hooks 2.0 §Discovery, §Calling a CDS Service and §Feedback. */
 export function cdsServicesRouter(deps: CdsServicesDeps): Router {
   const router = express.Router();
+  const gate = new EvaluationGate();
 
   router.get('/cds-services', (_req, res) => {
     const services = [...deps.knowledge().services.values()].map(({ definition: d }) => ({
@@ -76,6 +78,7 @@ export function cdsServicesRouter(deps: CdsServicesDeps): Router {
           }),
       },
       topicSystem: ARTEFACT_TOPIC_SYSTEM,
+      gate,
     });
     res.json(response);
   });

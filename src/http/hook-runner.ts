@@ -8,6 +8,7 @@ import { evaluateRelease } from '../knowledge/release-evaluator.js';
 import type { OutcomeRecorder, ReleaseEvaluation } from '../outcomes/outcome-recorder.js';
 import { MEDICATION_USERS } from '../context/medication-resolver.js';
 import type { HookRequest } from './cds-hooks-request-schema.js';
+import type { EvaluationGate } from './evaluation-gate.js';
 
 export interface HookRunOptions {
   knowledge: KnowledgeBase;
@@ -17,6 +18,8 @@ export interface HookRunOptions {
   data: Omit<PatientDataOptions, 'prefetchTemplates'>;
   /** Where the cards' source topic codes live. */
   topicSystem: string;
+  /** Evaluations take turns through this gate (evaluation-gate.ts); absent: no waiting. */
+  gate?: EvaluationGate;
 }
 
 /**
@@ -52,25 +55,30 @@ export async function runHook(
     throw loopcdsError('LOOPCDS_ERR_DATA_UNOBTAINABLE', reasons.join('; '));
   }
 
-  const evaluationStarted = performance.now();
   const runs = [
     ...binding.active.map((a) => ({ artefact: a, role: 'active' as const })),
     ...binding.shadow.map((a) => ({ artefact: a, role: 'shadow' as const })),
   ];
-  const evaluations = await Promise.all(
-    runs.map(({ artefact, role }) =>
-      blocked(artefact)
-        ? Promise.resolve(unobtainableResult(artefact, role, reasons))
-        : runRelease(
-            artefact,
-            role,
-            data.bundle,
-            request,
-            options,
-            binding.definition.parameters[artefact.definition.id] ?? {},
-          ),
-    ),
-  );
+  // The evaluation time recorded is the CQL's own, not the wait for the gate.
+  let evaluationStarted = performance.now();
+  const evaluate = () => {
+    evaluationStarted = performance.now();
+    return Promise.all(
+      runs.map(({ artefact, role }) =>
+        blocked(artefact)
+          ? Promise.resolve(unobtainableResult(artefact, role, reasons))
+          : runRelease(
+              artefact,
+              role,
+              data.bundle,
+              request,
+              options,
+              binding.definition.parameters[artefact.definition.id] ?? {},
+            ),
+      ),
+    );
+  };
+  const evaluations = await (options.gate === undefined ? evaluate() : options.gate.run(evaluate));
   const evaluationMs = performance.now() - evaluationStarted;
 
   const cards: Card[] = evaluations.flatMap((e) => (e.role === 'active' ? e.renderedCards : []));
