@@ -73,7 +73,7 @@ describe('the scanner before grouping', () => {
     const line = JSON.stringify({
       resourceType: 'Observation',
       contained: [{ resourceType: 'Observation', subject: { reference: 'Patient/decoy' } }],
-      code: { coding: [pincerCodes.find((c) => c.system === 'http://snomed.info/sct')!] },
+      code: { coding: [codesOf('https://loopcds.org/fhir/ValueSet/pincer-egfr')[0]!] },
       subject: { reference: 'Patient/real' },
     });
     const scanned = scanner.scan(line);
