@@ -1,11 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import express, { type RequestHandler, type Router } from 'express';
 import type { Logger } from 'pino';
 import { loopcdsError } from '../errors/error-catalogue.js';
 
 /**
- * Requires `Authorization: Bearer <LOOPCDS_ADMIN_TOKEN>` on admin endpoints (knowledge reload, tests on
- * demand). A stopgap until the console's role-based auth replaces it (docs/knowledge-lifecycle.md).
+ * Requires `Authorization: Bearer <LOOPCDS_ADMIN_TOKEN>` on the operator APIs (`/api/outcomes`,
+ * `/api/knowledge`, `/api/population`); people use the console, with its own sign-in and roles.
  *
  * The comparison is of sha256 digests with `timingSafeEqual`, so that neither the content nor the length
  * of the secret leaks through the time taken. With no token configured the endpoints are disabled (403):
@@ -29,4 +29,18 @@ export function requireAdminToken(token: string | undefined, logger: Logger): Re
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
+}
+
+/**
+ * A router behind `Authorization: Bearer <LOOPCDS_ADMIN_TOKEN>` (off without a token): how the app serves
+ * its operator APIs (outcomes, knowledge, population). The console serves the same routers to signed-in
+ * users, by role.
+ */
+export function adminOnly(
+  router: Router,
+  deps: { config: { adminToken?: string | undefined }; logger: Logger },
+): Router {
+  const guarded = express.Router();
+  guarded.use(requireAdminToken(deps.config.adminToken, deps.logger), router);
+  return guarded;
 }

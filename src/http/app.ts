@@ -10,7 +10,8 @@ import type { ServiceMetrics } from './metrics.js';
 import type { OutcomeRecorder } from '../outcomes/outcome-recorder.js';
 import type { OutcomeStore } from '../outcomes/outcome-store.js';
 import { outcomesApiRouter } from './outcomes-api-router.js';
-import { adminOnly, populationApiRouter } from './population-api-router.js';
+import { populationApiRouter } from './population-api-router.js';
+import { adminOnly } from './admin-token-auth.js';
 import type { KnowledgeHolder } from '../knowledge/knowledge-holder.js';
 import { knowledgeApiRouter } from './knowledge-api-router.js';
 import { testStatusFile } from '../knowledge/test-status-file.js';
@@ -110,19 +111,24 @@ export function buildApp(deps: AppDeps): Express {
       breakers: deps.breakers,
     }),
   );
-  app.use('/api/outcomes', outcomesApiRouter(deps.outcomes));
+  // Outcome records hold override comments (free text) and pseudonyms: operators only (the console
+  // serves the same figures to signed-in users by role).
+  app.use('/api/outcomes', adminOnly(outcomesApiRouter(deps.outcomes), deps));
   const populationApi = populationApiRouter({ config: deps.config, logger: deps.logger });
   app.use('/api/population', adminOnly(populationApi, deps));
   if (deps.knowledgeHolder !== undefined)
     app.use(
       '/api/knowledge',
-      knowledgeApiRouter({
-        holder: deps.knowledgeHolder,
-        logger: deps.logger,
-        adminToken: deps.config.adminToken,
-        knowledgeDir: deps.config.knowledgeDir,
-        testStatusFile: testStatusFile(deps.config.elmCacheDir),
-      }),
+      adminOnly(
+        knowledgeApiRouter({
+          holder: deps.knowledgeHolder,
+          logger: deps.logger,
+          adminToken: deps.config.adminToken,
+          knowledgeDir: deps.config.knowledgeDir,
+          testStatusFile: testStatusFile(deps.config.elmCacheDir),
+        }),
+        deps,
+      ),
     );
   if (deps.config.console === 'on') app.use('/console', consoleRouter({ ...deps, populationApi }));
   app.use(notFound);

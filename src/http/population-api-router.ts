@@ -15,7 +15,6 @@ import type { PopulationSource } from '../population/population-source.js';
 import { RunRegistry } from '../population/run-registry.js';
 import type { RunStore, StoredRun } from '../population/run-store.js';
 import { SqlRunStore } from '../population/sql-run-store.js';
-import { requireAdminToken } from './admin-token-auth.js';
 
 const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
@@ -51,7 +50,7 @@ const startSchema = z
  * patient data; stored runs too) and `GET /runs/{id}/practices/{practice}/actions` `{ rows }`, a
  * practice's action list (patient-identifiable; runs of this process only: a CLI run's lists are in its
  * --out folder). The router has no authentication of its own: the app serves it behind the admin token
- * ({@link adminOnly}) and the console behind its roles.
+ * (admin-token-auth.ts `adminOnly`) and the console behind its roles.
  */
 export function populationApiRouter(deps: {
   config: LoopcdsConfig;
@@ -144,13 +143,6 @@ export function populationApiRouter(deps: {
   });
 
   return router;
-}
-
-/** The router behind `Authorization: Bearer <LOOPCDS_ADMIN_TOKEN>` (off without a token): how the app serves it. */
-export function adminOnly(router: Router, deps: { config: LoopcdsConfig; logger: Logger }): Router {
-  const guarded = express.Router();
-  guarded.use(requireAdminToken(deps.config.adminToken, deps.logger), router);
-  return guarded;
 }
 
 /** A stored run as the console lists it. */

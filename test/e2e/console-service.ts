@@ -9,6 +9,12 @@ import { hashPassword } from '../../src/console/password-hash.js';
 import { startServer, type RunningServer } from '../../src/http/server.js';
 import { post, ROOT } from '../support/test-service.js';
 
+/** The operator token of the service's own APIs (`/api/outcomes`, …), which the tests read to compare. */
+export const E2E_ADMIN_TOKEN = 'console-e2e-admin-token-0123456789abcdef';
+
+/** `fetch` options carrying the operator token. */
+export const AS_OPERATOR = { headers: { authorization: `Bearer ${E2E_ADMIN_TOKEN}` } };
+
 /** The console users of the end-to-end tests, one per role. */
 export const USERS = {
   admin: { username: 'ada', password: 'admin-password-e2e-1', role: 'admin' },
@@ -67,6 +73,7 @@ export async function startConsoleService(
       devIssuerDir: path.join(dir, 'dev-issuer'),
       consoleUsersFile: usersFile,
       consoleSessionKeyFile: path.join(dir, 'console-session.key'),
+      adminToken: E2E_ADMIN_TOKEN,
       ...overrides,
     },
   });
@@ -148,7 +155,7 @@ export async function recordLearningCalls(url: string): Promise<{ calls: number 
   // The store writes in the background: wait until every call is in.
   for (let i = 0; i < 200; i++) {
     const figures = (await (
-      await fetch(`${url}/api/outcomes/figures?artefact=pincer-a&groupBy=release`)
+      await fetch(`${url}/api/outcomes/figures?artefact=pincer-a&groupBy=release`, AS_OPERATOR)
     ).json()) as { figures: Array<{ evaluations: number; cardsWithFeedback: number }> };
     if (figures.figures[0]?.evaluations === calls.length && figures.figures[0].cardsWithFeedback === 3)
       return { calls: calls.length };

@@ -2,7 +2,13 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/http/server.js';
 import { isolatedContext, launchBrowser, screenshots, seriousAxeViolations } from './console-browser.js';
-import { buildConsole, recordLearningCalls, startConsoleService, USERS } from './console-service.js';
+import {
+  AS_OPERATOR,
+  buildConsole,
+  recordLearningCalls,
+  startConsoleService,
+  USERS,
+} from './console-service.js';
 
 /**
  * The console in a real browser (Debian's chromium driven by playwright-core), against the real service
@@ -104,7 +110,7 @@ describe('the web console in a browser', () => {
       datasets: Array<{ label: string; data: Array<number | null> }>;
     };
     const api = (await (
-      await fetch(`${service.url}/api/outcomes/figures?artefact=pincer-a&groupBy=week`)
+      await fetch(`${service.url}/api/outcomes/figures?artefact=pincer-a&groupBy=week`, AS_OPERATOR)
     ).json()) as { figures: Array<{ release: string; week: string; firingRate: number }> };
     const weeks = [...new Set(api.figures.map((f) => f.week))].sort();
     expect(drawn.labels).toEqual(weeks);

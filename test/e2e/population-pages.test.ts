@@ -6,7 +6,7 @@ import type { ActionRow } from '../../src/population/partition-result.js';
 import type { RunReport } from '../../src/population/run-report.js';
 import { AS_OF, testPopulation } from '../population/support/test-population.js';
 import { isolatedContext, launchBrowser, screenshots, seriousAxeViolations } from './console-browser.js';
-import { buildConsole, startConsoleService, USERS } from './console-service.js';
+import { AS_OPERATOR, buildConsole, startConsoleService, USERS } from './console-service.js';
 
 /**
  * Issue 8: the population pages in a real browser against the real service. A pharmacist starts a
@@ -15,7 +15,6 @@ import { buildConsole, startConsoleService, USERS } from './console-service.js';
  * token: the same router the console serves behind its roles) reports for that run, and against the
  * counts the generator built in.
  */
-const ADMIN_TOKEN = 'population-e2e-admin-token-of-32-characters-or-more';
 const PATIENTS = 300;
 const PRACTICES = 4;
 
@@ -29,7 +28,7 @@ describe('the population pages in a browser, against the real population API', (
   beforeAll(async () => {
     await buildConsole();
     population = await testPopulation(PATIENTS, PRACTICES, 8);
-    service = await startConsoleService({ adminToken: ADMIN_TOKEN });
+    service = await startConsoleService();
     browser = await launchBrowser();
   }, 180_000);
 
@@ -43,7 +42,7 @@ describe('the population pages in a browser, against the real population API', (
   /** What the population API itself answers, with the admin token (not through the console). */
   async function fromApi<T>(path: string): Promise<T> {
     const res = await fetch(`${service.url}/api/population/${path}`, {
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      ...AS_OPERATOR,
     });
     expect(res.status, path).toBe(200);
     return (await res.json()) as T;

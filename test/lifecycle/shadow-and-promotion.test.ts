@@ -14,6 +14,7 @@ import {
 
 const NOW = '2026-06-15T10:00:00.000+01:00';
 const ADMIN_TOKEN = 'lifecycle-test-admin-token-0123456789abcdef';
+const ADMIN = { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } };
 const V110_SUMMARY = '{{Ordered NSAID Name}} ordered without gastroprotection, aged {{Age}} (v1.1)';
 
 type Service = Awaited<ReturnType<typeof startTestService>>;
@@ -39,7 +40,7 @@ function firingCall() {
 async function status(
   service: Service,
 ): Promise<{ generation: number; failing: { problems: string[] } | null }> {
-  return (await (await fetch(`${service.url}/api/knowledge/status`)).json()) as {
+  return (await (await fetch(`${service.url}/api/knowledge/status`, ADMIN)).json()) as {
     generation: number;
     failing: { problems: string[] } | null;
   };
@@ -110,7 +111,7 @@ describe('a rule change from release to promotion, without a restart', () => {
   });
 
   it('lists the releases and which service runs them as active or shadow', async () => {
-    const services = (await (await fetch(`${service.url}/api/knowledge/services`)).json()) as {
+    const services = (await (await fetch(`${service.url}/api/knowledge/services`, ADMIN)).json()) as {
       services: Array<{
         id: string;
         active: Array<{ ref: string; source: string }>;
@@ -124,7 +125,7 @@ describe('a rule change from release to promotion, without a restart', () => {
         shadow: [{ ref: 'pincer-a@1.1.0' }],
       },
     ]);
-    const artefacts = (await (await fetch(`${service.url}/api/knowledge/artefacts`)).json()) as {
+    const artefacts = (await (await fetch(`${service.url}/api/knowledge/artefacts`, ADMIN)).json()) as {
       artefacts: Array<{ ref: string; source: string; services: unknown[] }>;
     };
     expect(artefacts.artefacts.map((a) => [a.ref, a.source, a.services])).toEqual([

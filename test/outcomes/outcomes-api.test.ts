@@ -21,8 +21,14 @@ const REASON = {
   code: 'patient-ineligible',
 };
 
-async function get(url: string): Promise<{ status: number; type: string | null; body: any }> {
-  const res = await fetch(url);
+/** The operator token the outcomes API asks for (LOOPCDS_ADMIN_TOKEN). */
+const ADMIN_TOKEN = 'outcomes-api-test-admin-token-0123456789';
+
+async function get(
+  url: string,
+  token: string | null = ADMIN_TOKEN,
+): Promise<{ status: number; type: string | null; body: any }> {
+  const res = await fetch(url, token === null ? {} : { headers: { authorization: `Bearer ${token}` } });
   return { status: res.status, type: res.headers.get('content-type'), body: await res.json() };
 }
 
@@ -45,6 +51,7 @@ describe('the service with its embedded outcome store', () => {
         outcomeJournalPath: path.join(dir, 'outcome-journal.ndjson'),
         pseudonymKeyFile: path.join(dir, 'pseudonym.key'),
         outcomeFlushMs: 0,
+        adminToken: ADMIN_TOKEN,
       },
     });
     service = await startServer(config, pino({ level: 'silent' }));
@@ -139,6 +146,15 @@ describe('the service with its embedded outcome store', () => {
     ]);
   });
 
+  it('answers 401 to a call without the operator token, or with a wrong one', async () => {
+    for (const token of [null, `${ADMIN_TOKEN}x`]) {
+      const res = await get(`${service.url}/api/outcomes/figures`, token);
+      expect(res.status).toBe(401);
+      expect(res.body.resourceType).toBe('OperationOutcome');
+      expect(JSON.stringify(res.body)).not.toContain('pincer-a');
+    }
+  });
+
   it('answers 400 with an OperationOutcome to a query it cannot read', async () => {
     const res = await get(`${service.url}/api/outcomes/figures?from=last-tuesday`);
     expect(res.status).toBe(400);
@@ -157,7 +173,14 @@ describe('the service with outcome recording off', () => {
   it('answers 503 on the outcomes API', async () => {
     const config = loadConfig({
       root: ROOT,
-      overrides: { port: 0, host: '127.0.0.1', logLevel: 'silent', auth: 'off', outcomeRecording: 'off' },
+      overrides: {
+        port: 0,
+        host: '127.0.0.1',
+        logLevel: 'silent',
+        auth: 'off',
+        outcomeRecording: 'off',
+        adminToken: ADMIN_TOKEN,
+      },
     });
     const service = await startServer(config, pino({ level: 'silent' }));
     try {
