@@ -13,7 +13,7 @@ import { buildApp } from './app.js';
 import { ServiceMetrics } from './metrics.js';
 import { ensureDevIssuer } from './auth/dev-issuer.js';
 import { JwtVerifier } from './auth/jwt-verifier.js';
-import { MemoryReplayCache, type ReplayCache } from './auth/replay-cache.js';
+import { MemoryReplayCache, SharedReplayCache, type ReplayCache } from './auth/replay-cache.js';
 import { loadTrustedIssuers } from './auth/trusted-issuers.js';
 
 /** How long calls in flight may take to finish at shutdown before their connections are cut. */
@@ -53,7 +53,11 @@ export async function startServer(
   );
   const recorder = metrics.observe(baseRecorder);
   observeKnowledgeReloads(knowledgeHolder, logger, metrics.registry);
-  const verifier = await buildVerifier(config, logger, options.replayCache ?? new MemoryReplayCache());
+  // Token ids live in the outcome store when there is one, so instances sharing it share them.
+  const replayCache =
+    options.replayCache ??
+    (outcomes?.store === undefined ? new MemoryReplayCache() : new SharedReplayCache(outcomes.store, logger));
+  const verifier = await buildVerifier(config, logger, replayCache);
   const app = buildApp({
     config,
     logger,

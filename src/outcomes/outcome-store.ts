@@ -126,6 +126,11 @@ export interface OutcomeStore {
   /** Where it is, for logs: the SQLite file, or the PostgreSQL host and database (never the password). */
   readonly location: string;
   schemaStatus(): Promise<SchemaStatus>;
+  /**
+   * Records that a token (`issuer`, `jti`) was accepted, until `expiresAtMs`; false when it was already
+   * recorded: a replay. Instances sharing the store share this memory.
+   */
+  rememberToken(issuer: string, jti: string, expiresAtMs: number): Promise<boolean>;
   /** Applies pending migrations; resolves to the versions applied. */
   migrate(): Promise<number[]>;
   /** Writes a batch in one transaction. Entries already stored (same id) are left as they are. */

@@ -31,7 +31,13 @@ import { insertRows, type SqlConnection } from './sql-connection.js';
 const PRUNE_CHUNK = 5000;
 
 /** The outcome store over any {@link SqlConnection}: the same statements on SQLite and PostgreSQL. */
+/** How often expired token ids are deleted, in milliseconds. */
+const TOKEN_PRUNE_INTERVAL_MS = 60_000; // one minute
+
 export class SqlOutcomeStore implements OutcomeStore {
+  /** When expired token ids were last deleted (at most once a minute, by the next token). */
+  private tokensPrunedAt = 0;
+
   constructor(
     private readonly db: SqlConnection,
     readonly location: string,
@@ -92,6 +98,19 @@ export class SqlOutcomeStore implements OutcomeStore {
       );
     }
     return toHookCallEntries(calls, evaluations, cards);
+  }
+
+  async rememberToken(issuer: string, jti: string, expiresAtMs: number): Promise<boolean> {
+    const now = Date.now();
+    if (now - this.tokensPrunedAt > TOKEN_PRUNE_INTERVAL_MS) {
+      this.tokensPrunedAt = now;
+      await this.db.run('DELETE FROM token_replay WHERE expires_at < $1', [now]);
+    }
+    const inserted = await this.db.run(
+      'INSERT INTO token_replay (issuer, jti, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+      [issuer, jti, Math.ceil(expiresAtMs)],
+    );
+    return inserted === 1;
   }
 
   async countRecords(): Promise<RecordCounts> {

@@ -32,7 +32,7 @@ describe('loopcds db and report', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'loopcds-cli-'));
     config = loadConfig({ root: ROOT, env: { LOOPCDS_SQLITE_PATH: path.join(dir, 'loopcds.sqlite') } });
     const migrated = await capture(() => runDbCommand(config, ['migrate']));
-    expect(migrated.stdout).toMatch(/applied migration 1; now at schema version 1/);
+    expect(migrated.stdout).toMatch(/applied migration 1, 2; now at schema version 2/);
     const store = new SqlOutcomeStore(new SqliteConnection(config.sqlitePath), 'test');
     // Recorded long ago, but for one call recorded now: prune must take the old ones only.
     const old = '2020-01-01T00:00:00.000Z';
@@ -55,7 +55,7 @@ describe('loopcds db and report', () => {
   it('says the schema is current and counts the records', async () => {
     const status = await capture(() => runDbCommand(config, ['status']));
     expect(status.code).toBe(0);
-    expect(status.stdout).toMatch(/schema: +version 1 \(this loopcds: 1\)/);
+    expect(status.stdout).toMatch(/schema: +version 2 \(this loopcds: 2\)/);
     expect(status.stdout).toMatch(/8 calls, 18 evaluations, 10 cards, 7 feedback/);
   });
 
