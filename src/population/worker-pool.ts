@@ -8,6 +8,9 @@ import type { PopulationTask, PopulationWorkerData, PopulationWorkerMessage } fr
 
 const require = createRequire(import.meta.url);
 
+/** Old-generation heap of a population thread, in MiB: its knowledge and one partition fit well within. */
+const WORKER_HEAP_MB = 512;
+
 type TaskBody = PopulationTask extends infer T ? (T extends PopulationTask ? Omit<T, 'id'> : never) : never;
 
 interface Slot {
@@ -68,7 +71,13 @@ export class WorkerPool {
   }
 
   private async spawn(data: PopulationWorkerData): Promise<void> {
-    const worker = new Worker(workerEntry(), { workerData: data });
+    // A thread holds its knowledge and one partition at a time. Without a limit V8 lets a busy
+    // thread's heap grow towards its default ceiling (a quarter of the machine's memory), and the run's
+    // memory grows with its length rather than with what it holds; the limit makes it collect sooner.
+    const worker = new Worker(workerEntry(), {
+      workerData: data,
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
+    });
     const slot: Slot = { worker };
     this.slots.push(slot);
     await new Promise<void>((resolve, reject) => {
