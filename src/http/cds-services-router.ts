@@ -79,6 +79,7 @@ export function cdsServicesRouter(deps: CdsServicesDeps): Router {
       },
       topicSystem: ARTEFACT_TOPIC_SYSTEM,
       gate,
+      caller: req.caller,
     });
     res.json(response);
   });

@@ -20,6 +20,8 @@ export interface HookRunOptions {
   topicSystem: string;
   /** Evaluations take turns through this gate (evaluation-gate.ts); absent: no waiting. */
   gate?: EvaluationGate;
+  /** The verified CDS client (its JWT `iss` and `tenant`), which the record counts the call under. */
+  caller?: { iss: string; tenant?: string | undefined } | undefined;
 }
 
 /**
@@ -89,6 +91,8 @@ export async function runHook(
     at: options.now,
     patientId: data.patientId,
     fhirServer: request.fhirServer,
+    issuer: options.caller?.iss,
+    tenant: options.caller?.tenant,
     prefetch: data.report,
     timings: { prefetchMs: data.timings.prefetchMs, fallbackMs: data.timings.fallbackMs, evaluationMs },
     evaluations: evaluations.map(({ renderedCards: _cards, ...evaluation }) => evaluation),

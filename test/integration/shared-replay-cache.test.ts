@@ -4,7 +4,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
-import { mintDevToken } from '../../src/http/auth/dev-issuer.js';
+import { ensureDevIssuer, mintDevToken } from '../../src/http/auth/dev-issuer.js';
 import { SharedReplayCache, type TokenMemory } from '../../src/http/auth/replay-cache.js';
 import { startServer, type RunningServer } from '../../src/http/server.js';
 import { scratchDatabase, type ScratchDatabase } from '../outcomes/store-backends.js';
@@ -67,6 +67,22 @@ describe('two instances sharing one PostgreSQL store', () => {
     expect(replayed.status).toBe(401);
     expect(replayed.body.resourceType).toBe('OperationOutcome');
     expect((await call(b, await token())).status).toBe(200);
+  });
+
+  it("records each call under the verified caller's issuer, which is its site", async () => {
+    const { iss } = await ensureDevIssuer(path.join(dir, 'dev-issuer'));
+    const store = database.open();
+    try {
+      let calls: Awaited<ReturnType<typeof store.listHookCalls>> = [];
+      for (let i = 0; i < 100 && calls.length < 2; i++) {
+        calls = await store.listHookCalls();
+        if (calls.length < 2) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(calls.length).toBe(2);
+      for (const c of calls) expect({ issuer: c.issuer, site: c.site }).toEqual({ issuer: iss, site: iss });
+    } finally {
+      await store.close();
+    }
   });
 });
 
