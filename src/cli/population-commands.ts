@@ -149,6 +149,11 @@ async function search(config: LoopcdsConfig, args: string[]): Promise<number> {
       .join('; ');
     if (excluded !== '') process.stdout.write(`  outside the measure population: ${excluded}\n`);
     if (r.errors > 0) process.stdout.write(`  ${r.errors} evaluation errors (errors.csv)\n`);
+    const sourceErrors = Object.entries(result.run.scan.sourceErrors);
+    if (sourceErrors.length > 0)
+      process.stdout.write(
+        `  the source reported records it could not export (${sourceErrors.map(([code, n]) => `${n} ${code}`).join(', ')}): rates may miss them\n`,
+      );
     const seconds = (Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000;
     process.stdout.write(
       `  ${seconds.toFixed(1)} s, ${(r.patients / Math.max(seconds, 0.001)).toFixed(0)} patients/s; ${store === undefined ? 'not stored' : `stored (${store.backend})`}\n`,

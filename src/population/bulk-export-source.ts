@@ -3,7 +3,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { baseOf, expectOk, fhirRequest, FhirHttpError, pathOf, type FhirHttpOptions } from './fhir-http.js';
 import { splitLines } from './partition-files.js';
-import type { PopulationSource, SourceStream } from './population-source.js';
+import { SOURCE_ERROR_TYPE, type PopulationSource, type SourceStream } from './population-source.js';
 
 /** Which `$export` operation: the whole system, every patient, or one Group (FHIR Bulk Data IG v2). */
 export type ExportLevel = { kind: 'system' } | { kind: 'patient' } | { kind: 'group'; id: string };
@@ -30,7 +30,8 @@ const FIRST = ['Medication', 'Organization', 'Patient'];
  * kick-off with `Prefer: respond-async` and `_type` naming only the types the rules read (plus Patient,
  * Organization and Medication); polling of the status URL, waiting as `Retry-After` says (seconds or an
  * HTTP date; 429 is waited out too); then download of each output file, streamed line by line into the
- * run, with the bearer token when the manifest says `requiresAccessToken`; and a DELETE of the status URL
+ * run, with the bearer token when the manifest says `requiresAccessToken`, then of its error files (as
+ * type `OperationOutcome`); and a DELETE of the status URL
  * to let the server clean up. Errors come back as OperationOutcome diagnostics, never with the token.
  */
 export function bulkExportSource(options: BulkExportOptions): PopulationSource {
@@ -87,6 +88,23 @@ async function* download(
       if (response.body === null) continue;
       yield {
         type: output.type,
+        lines: splitLines(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>)),
+      };
+    }
+    // Bulk Data IG §Response - Complete Status: `error` lists NDJSON files of OperationOutcomes for what
+    // the server could not export. The run counts them by issue code: its rates may miss those records.
+    for (const error of manifest.error ?? []) {
+      const response = await expectOk(
+        await fhirRequest(options, new URL(error.url, statusUrl).href, {
+          headers: { Accept: 'application/fhir+ndjson' },
+          withToken: manifest.requiresAccessToken !== false,
+          ...(signal === undefined ? {} : { signal }),
+        }),
+        `$export error file`,
+      );
+      if (response.body === null) continue;
+      yield {
+        type: SOURCE_ERROR_TYPE,
         lines: splitLines(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>)),
       };
     }

@@ -13,10 +13,15 @@ export interface ScanStats {
   orphans: number;
   /** Practices found as Organization resources: id and name. */
   organizations: Array<[string, string]>;
+  /**
+   * Issues the source reported about records it could not deliver (a `$export` manifest's error files),
+   * by issue code. Counts only: an issue's diagnostics may name a patient.
+   */
+  sourceErrors: Record<string, number>;
 }
 
 export function emptyScanStats(): ScanStats {
-  return { lines: 0, kept: 0, patients: 0, invalid: 0, orphans: 0, organizations: [] };
+  return { lines: 0, kept: 0, patients: 0, invalid: 0, orphans: 0, organizations: [], sourceErrors: {} };
 }
 
 export function addScanStats(into: ScanStats, from: ScanStats): void {
@@ -26,6 +31,30 @@ export function addScanStats(into: ScanStats, from: ScanStats): void {
   into.invalid += from.invalid;
   into.orphans += from.orphans;
   into.organizations.push(...from.organizations);
+  for (const [code, n] of Object.entries(from.sourceErrors))
+    into.sourceErrors[code] = (into.sourceErrors[code] ?? 0) + n;
+}
+
+/** Counts the issues of OperationOutcome NDJSON lines (a source's error files) by issue code. */
+export async function countSourceErrors(
+  lines: AsyncIterable<string> | Iterable<string>,
+  stats: ScanStats,
+): Promise<void> {
+  for await (const line of lines) {
+    if (line.trim() === '') continue;
+    let issues: Array<{ code?: unknown }> = [];
+    try {
+      const outcome = JSON.parse(line) as { issue?: unknown };
+      issues = Array.isArray(outcome.issue) ? (outcome.issue as Array<{ code?: unknown }>) : [];
+    } catch {
+      issues = [{ code: 'unreadable' }];
+    }
+    if (issues.length === 0) issues = [{ code: 'unknown' }];
+    for (const issue of issues) {
+      const code = typeof issue?.code === 'string' ? issue.code.slice(0, 40) : 'unknown';
+      stats.sourceErrors[code] = (stats.sourceErrors[code] ?? 0) + 1;
+    }
+  }
 }
 
 /** Scans NDJSON lines into partitions; medicines are remembered by the scanner for later lines. */

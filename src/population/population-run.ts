@@ -5,11 +5,11 @@ import { createGunzip } from 'node:zlib';
 import { evaluationTime } from '../engine/evaluation-time.js';
 import type { FhirResource } from '../engine/patient-bundle.js';
 import type { KnowledgeLocations } from '../knowledge/knowledge-base.js';
-import { addScanStats, emptyScanStats, scanLines, type ScanStats } from './line-scan.js';
+import { addScanStats, countSourceErrors, emptyScanStats, scanLines, type ScanStats } from './line-scan.js';
 import { listNdjsonFiles, scanRanges } from './ndjson-folder.js';
 import { listPartitions, PartitionWriter, readLines, splitLines } from './partition-files.js';
 import { mergeResults, type PartitionResult } from './partition-result.js';
-import { describeSource, type PopulationSource } from './population-source.js';
+import { describeSource, SOURCE_ERROR_TYPE, type PopulationSource } from './population-source.js';
 import { loadPopulationKnowledge, selectReleases, type ReleaseRef } from './population-knowledge.js';
 import { readPracticeMapping } from './practice-mapping.js';
 import { ResourceScanner } from './resource-scanner.js';
@@ -165,7 +165,8 @@ export async function runPopulationSearch(options: PopulationRunOptions): Promis
         throwIfAborted(options.signal);
         // Awaited below; a failure to start while the source is read must not go unhandled meanwhile.
         startPool().catch(() => undefined);
-        await scanLines(stream.lines, scanner, main, scan);
+        if (stream.type === SOURCE_ERROR_TYPE) await countSourceErrors(stream.lines, scan);
+        else await scanLines(stream.lines, scanner, main, scan);
         progress.patientsTotal = scan.patients;
         report();
       }

@@ -163,6 +163,7 @@ function summaryOf(run: PopulationRunResult): Record<string, unknown> {
       kept: run.scan.kept,
       invalid: run.scan.invalid,
       orphans: run.scan.orphans,
+      sourceErrors: run.scan.sourceErrors,
     },
     timings: run.timings,
   };

@@ -1,3 +1,9 @@
+/**
+ * The type of a stream of OperationOutcomes in which a source reports records it could not deliver (a
+ * `$export` manifest's error files): counted by the run, never scanned as data.
+ */
+export const SOURCE_ERROR_TYPE = 'OperationOutcome';
+
 /** One stream of NDJSON lines from a remote source, with the resource type it declares, if any. */
 export interface SourceStream {
   type: string | undefined;

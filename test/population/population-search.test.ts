@@ -121,6 +121,34 @@ describe('the same population from every kind of source', { timeout: 120_000 }, 
     expect(requests.some((r) => r.path.endsWith('/Encounter.ndjson'))).toBe(false);
   });
 
+  it('counts the records the server says it could not export, by issue code, and still gives the results', async () => {
+    const failing = await startBulkFhirServer(population.dir, TOKEN, {
+      exportErrors: [
+        {
+          resourceType: 'OperationOutcome',
+          issue: [{ severity: 'error', code: 'processing', diagnostics: 'Observation/o-1: unreadable' }],
+        },
+        {
+          resourceType: 'OperationOutcome',
+          issue: [
+            { severity: 'error', code: 'processing', diagnostics: 'MedicationRequest/m-2: unreadable' },
+            { severity: 'error', code: 'too-costly', diagnostics: 'Condition: too many' },
+          ],
+        },
+      ],
+    });
+    try {
+      const result = await run(
+        bulkExportSource({ baseUrl: failing.baseUrl, token: TOKEN, level: { kind: 'system' } }),
+      );
+      expect(result.scan.sourceErrors).toEqual({ processing: 2, 'too-costly': 1 });
+      expect(comparable(result)).toEqual(comparable(someBaseline));
+      expect(failing.requests.some((r) => r.path.endsWith('/errors.ndjson') && r.authorised)).toBe(true);
+    } finally {
+      await failing.close();
+    }
+  });
+
   it('exports one Group (a practice) to the same figures for that practice', async () => {
     const practice = population.manifest.practices[0]!.id;
     const result = await run(

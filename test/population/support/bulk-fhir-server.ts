@@ -21,7 +21,14 @@ export interface BulkFhirServer {
  * `<type>?patient=<id>`). Every request needs the bearer token. `Group/<practice id>` is the practice's
  * patients.
  */
-export async function startBulkFhirServer(dir: string, token: string): Promise<BulkFhirServer> {
+export async function startBulkFhirServer(
+  dir: string,
+  token: string,
+  options: {
+    /** OperationOutcomes the manifest lists as its error file (records the server could not export). */
+    exportErrors?: ReadonlyArray<Record<string, unknown>>;
+  } = {},
+): Promise<BulkFhirServer> {
   const files = readdirSync(dir).filter((f) => f.endsWith('.ndjson'));
   const byType = new Map<string, Resource[]>();
   for (const f of files) {
@@ -90,8 +97,17 @@ export async function startBulkFhirServer(dir: string, token: string): Promise<B
         request: `${base}/$export`,
         requiresAccessToken: true,
         output,
-        error: [],
+        error:
+          (options.exportErrors ?? []).length === 0
+            ? []
+            : [{ type: 'OperationOutcome', url: `${base}/files/${status[1]}/errors.ndjson` }],
       });
+    }
+    const errorFile = /^\/files\/(\d+)\/errors\.ndjson$/.exec(p);
+    if (errorFile !== null) {
+      res.writeHead(200, { 'Content-Type': 'application/fhir+ndjson' });
+      res.end((options.exportErrors ?? []).map((o) => `${JSON.stringify(o)}\n`).join(''));
+      return;
     }
     const file = /^\/files\/(\d+)\/([A-Za-z]+)\.ndjson$/.exec(p);
     if (file !== null) {
