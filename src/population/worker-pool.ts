@@ -1,12 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { workerEntry } from '../engine/worker-entry.js';
 import { IdleSlots } from './idle-slots.js';
 import type { PopulationTask, PopulationWorkerData, PopulationWorkerMessage } from './population-worker.js';
-
-const require = createRequire(import.meta.url);
 
 /** Old-generation heap of a population thread, in MiB: its knowledge and one partition fit well within. */
 const WORKER_HEAP_MB = 512;
@@ -74,7 +69,7 @@ export class WorkerPool {
     // A thread holds its knowledge and one partition at a time. Without a limit V8 lets a busy
     // thread's heap grow towards its default ceiling (a quarter of the machine's memory), and the run's
     // memory grows with its length rather than with what it holds; the limit makes it collect sooner.
-    const worker = new Worker(workerEntry(), {
+    const worker = new Worker(workerEntry(import.meta.url, 'population-worker'), {
       workerData: data,
       resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
     });
@@ -110,33 +105,4 @@ export class WorkerPool {
       slot.worker.postMessage({ ...task, id });
     });
   }
-}
-
-/**
- * The worker's entry: population-worker.js beside this file in the build; from TypeScript source (tsx,
- * vitest) a data: URL bootstrap that imports the `.ts` file through tsx's ESM API, as the CQL translator
- * worker does (src/engine/translate-in-worker.ts explains why).
- */
-function workerEntry(): URL {
-  const self = new URL(import.meta.url);
-  if (!self.pathname.endsWith('.ts')) return new URL('./population-worker.js', self);
-  const entry = new URL('./population-worker.ts', self);
-  entry.search = '';
-  const bootstrap = [
-    `const { tsImport } = await import(${JSON.stringify(tsxEsmApi())});`,
-    `await tsImport(${JSON.stringify(entry.href)}, ${JSON.stringify(entry.href)});`,
-  ].join('\n');
-  return new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`);
-}
-
-function tsxEsmApi(): string {
-  const manifestFile = require.resolve('tsx/package.json');
-  const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as {
-    exports?: Record<string, string | { import?: { default?: string } }>;
-  };
-  const target = manifest.exports?.['./esm/api'];
-  const file = typeof target === 'string' ? target : target?.import?.default;
-  if (file === undefined)
-    throw new Error('Cannot find the ESM API of tsx, needed to run population workers from source.');
-  return pathToFileURL(join(dirname(manifestFile), file)).href;
 }
