@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: drives the running service (a child process, as in production) with autocannon and
+ * `npm run bench:hooks` (and the first half of `npm run bench`): drives the running service (a child process, as in production) with autocannon and
  * prints throughput and latency for each scenario of design.md §5. Figures are for comparing runs on the
  * same machine; quote medians and ratios from one run.
  *
