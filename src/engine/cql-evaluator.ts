@@ -69,16 +69,13 @@ export class CqlEvaluator {
   ): Promise<ExpressionResults> {
     const executionTime = cql.DateTime.parse(now);
     if (executionTime === null) throw new Error(`Not an ISO 8601 date-time: ${now}`);
-    const patient = new IndexedPatientSource(bundle, this.model).currentPatient();
-    if (patient === undefined) throw new CqlEvaluationError('The bundle holds no Patient resource', {});
     // What cql-execution's Executor.exec_patient_context does for one patient, in an order we choose.
-    const context = new cql.PatientContext(
-      this.library,
-      patient as InstanceType<typeof cql.Patient>,
-      this.terminology,
+    const context = patientContext(this.library, bundle, {
+      terminology: this.terminology,
       parameters,
       executionTime,
-    );
+      model: this.model,
+    });
     const expressions = this.library.expressions as Record<string, PatientExpression | undefined>;
     const plain: ExpressionResults = {};
     const run = async (name: string) => {
@@ -102,6 +99,31 @@ export class CqlEvaluator {
     for (const name of names) if (name in plain) ordered[name] = plain[name];
     return ordered;
   }
+}
+
+/**
+ * A cql-execution patient context for the patient of `bundle` (over an IndexedPatientSource): expressions
+ * executed in it share the definitions they both use, which cql-execution caches in the context.
+ */
+export function patientContext(
+  library: InstanceType<typeof cql.Library>,
+  bundle: FhirBundle,
+  options: {
+    terminology: ValueSetIndex;
+    parameters: Record<string, unknown>;
+    executionTime: InstanceType<typeof cql.DateTime>;
+    model: FhirModel;
+  },
+): InstanceType<typeof cql.PatientContext> {
+  const patient = new IndexedPatientSource(bundle, options.model).currentPatient();
+  if (patient === undefined) throw new CqlEvaluationError('The bundle holds no Patient resource', {});
+  return new cql.PatientContext(
+    library,
+    patient as InstanceType<typeof cql.Patient>,
+    options.terminology,
+    options.parameters,
+    options.executionTime,
+  );
 }
 
 /** A built definition of a cql-execution library. */

@@ -9,7 +9,6 @@ export interface ExpandedValueSet {
 
 /** The membership key of a coding: `system|code`. */
 export const codingKey = (system: string | undefined, code: string) => `${system ?? ''}|${code}`;
-const key = codingKey;
 
 /**
  * A value set whose membership test is a hash lookup. cql-execution's own ValueSet scans every code
@@ -22,13 +21,13 @@ class HashedValueSet extends cql.ValueSet {
 
   constructor(oid: string, version: string | undefined, codes: InstanceType<typeof cql.Code>[]) {
     super(oid, version, codes);
-    this.byCode = new Set(codes.map((c) => key(c.system, c.code)));
+    this.byCode = new Set(codes.map((c) => codingKey(c.system, c.code)));
     this.bareCodes = new Set(codes.map((c) => c.code));
   }
 
   /** Whether a coding, by its `codingKey`, is a member, without building a CQL Code. */
-  holdsKey(codingKey: string): boolean {
-    return this.byCode.has(codingKey);
+  holdsKey(key: string): boolean {
+    return this.byCode.has(key);
   }
 
   override hasMatch(code: unknown): boolean {
@@ -37,7 +36,7 @@ class HashedValueSet extends cql.ValueSet {
         if (this.bareCodes.has(candidate)) return true;
       } else if (candidate !== null && typeof candidate === 'object') {
         const c = candidate as { code?: unknown; system?: unknown };
-        if (typeof c.code === 'string' && this.byCode.has(key(c.system as string | undefined, c.code)))
+        if (typeof c.code === 'string' && this.byCode.has(codingKey(c.system as string | undefined, c.code)))
           return true;
       }
     }
@@ -119,11 +118,11 @@ export class ValueSetIndex {
 
   /** Whether a system|code is in the value set (used outside CQL, e.g. to pre-screen patients). */
   contains(url: string, system: string | undefined, code: string): boolean {
-    return this.latest.get(url)?.holdsKey(key(system, code)) === true;
+    return this.latest.get(url)?.holdsKey(codingKey(system, code)) === true;
   }
 
   /** Whether a coding given by its `codingKey` is in the value set. */
-  containsKey(url: string, codingKey: string): boolean {
-    return this.latest.get(url)?.holdsKey(codingKey) === true;
+  containsKey(url: string, key: string): boolean {
+    return this.latest.get(url)?.holdsKey(key) === true;
   }
 }

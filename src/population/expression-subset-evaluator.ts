@@ -1,7 +1,11 @@
 import cql from 'cql-execution';
-import { CqlEvaluationError, type ElmLibrary, type ExpressionResults } from '../engine/cql-evaluator.js';
+import {
+  CqlEvaluationError,
+  patientContext,
+  type ElmLibrary,
+  type ExpressionResults,
+} from '../engine/cql-evaluator.js';
 import { getFhirModel, type FhirModel } from '../engine/fhir-model.js';
-import { IndexedPatientSource } from '../engine/indexed-patient-source.js';
 import type { FhirBundle } from '../engine/patient-bundle.js';
 import { toPlainValue } from '../engine/plain-value.js';
 import type { ValueSetIndex } from '../engine/value-set-index.js';
@@ -62,16 +66,12 @@ export class ExpressionSubsetEvaluator {
 
   /** A cql-execution patient context over the patient of `bundle`. */
   contextFor(bundle: FhirBundle): EvaluationContext {
-    const source = new IndexedPatientSource(bundle, this.model);
-    const patient = source.currentPatient();
-    if (patient === undefined) throw new CqlEvaluationError('The bundle holds no Patient resource', {});
-    return new cql.PatientContext(
-      this.library,
-      patient as InstanceType<typeof cql.Patient>,
-      this.terminology,
-      this.parameters,
-      this.executionTime,
-    );
+    return patientContext(this.library, bundle, {
+      terminology: this.terminology,
+      parameters: this.parameters,
+      executionTime: this.executionTime,
+      model: this.model,
+    });
   }
 
   private async run(
