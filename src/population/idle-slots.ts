@@ -6,22 +6,27 @@
  */
 export class IdleSlots<T> {
   private readonly idle: T[];
-  private readonly waiting: Array<(slot: T) => void> = [];
+  private readonly queue: Array<(slot: T) => void> = [];
 
   constructor(slots: readonly T[]) {
     this.idle = [...slots];
+  }
+
+  /** Callers waiting for a slot. */
+  get waiting(): number {
+    return this.queue.length;
   }
 
   /** An idle slot, now busy; or a promise of the next one released. */
   acquire(): Promise<T> {
     const slot = this.idle.shift();
     if (slot !== undefined) return Promise.resolve(slot);
-    return new Promise<T>((resolve) => this.waiting.push(resolve));
+    return new Promise<T>((resolve) => this.queue.push(resolve));
   }
 
   /** Gives a slot back: to the longest-waiting caller, or to the idle ones. */
   release(slot: T): void {
-    const next = this.waiting.shift();
+    const next = this.queue.shift();
     if (next !== undefined) next(slot);
     else this.idle.push(slot);
   }
