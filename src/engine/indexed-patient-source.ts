@@ -13,6 +13,29 @@ interface PatientLike {
 }
 
 /**
+ * cql-exec-fhir's wrappers of resources, by resource JSON and class. A wrapper is a read-only view of
+ * its JSON that remembers the elements it has read (fhir-model.ts), and building one defines a getter
+ * for every element of its class: the most expensive step of a retrieve. The rules of one hook call, and
+ * the artefacts and slices of one patient in a population run, are given the same resource objects, so
+ * they share one wrapper each instead of building their own. Held weakly: gone with the JSON.
+ */
+const wrappers = new WeakMap<object, Map<unknown, unknown>>();
+
+function wrapperOf(json: object, classInfo: unknown, wrap: () => unknown): unknown {
+  let byClass = wrappers.get(json);
+  if (byClass === undefined) {
+    byClass = new Map();
+    wrappers.set(json, byClass);
+  }
+  let wrapper = byClass.get(classInfo);
+  if (wrapper === undefined) {
+    wrapper = wrap();
+    byClass.set(classInfo, wrapper);
+  }
+  return wrapper;
+}
+
+/**
  * A cql-exec-fhir compatible PatientSource over one patient's bundle whose retrieves are looked up in an
  * index by resource type built once, instead of scanning the whole bundle for every retrieve; wrapped
  * records are cached per type, since several expressions retrieve the same type. Profile tagging is not
@@ -45,8 +68,8 @@ export class IndexedPatientSource {
       const resourceType = classInfo.name.replace(/^FHIR\./, '');
       let records = wrapped.get(resourceType);
       if (records === undefined) {
-        records = (byType.get(resourceType) ?? []).map(
-          (json) => new FhirObject(json, classInfo, model.modelInfo),
+        records = (byType.get(resourceType) ?? []).map((json) =>
+          wrapperOf(json as object, classInfo, () => new FhirObject(json, classInfo, model.modelInfo)),
         );
         wrapped.set(resourceType, records);
       }
