@@ -3,6 +3,7 @@ import { getFhirModel, type FhirModel } from './fhir-model.js';
 import { IndexedPatientSource } from './indexed-patient-source.js';
 import type { FhirBundle } from './patient-bundle.js';
 import { toPlainValue } from './plain-value.js';
+import { synchronousCql, type CqlEngine } from './synchronous-cql.js';
 import type { ValueSetIndex } from './value-set-index.js';
 
 /** An ELM library as the translator writes it: `{ library: { identifier: { id, version }, … } }`. */
@@ -40,16 +41,21 @@ export class CqlEvaluationError extends Error {
 export class CqlEvaluator {
   private readonly library: InstanceType<typeof cql.Library>;
 
+  /**
+   * @param engine cql-execution as loopcds runs it, synchronously (synchronous-cql.ts); the installed,
+   *   asynchronous module gives the same results more slowly (the parity test compares them)
+   */
   constructor(
     main: ElmLibrary,
     includes: readonly ElmLibrary[],
     private readonly terminology: ValueSetIndex,
     private readonly model: FhirModel = getFhirModel(),
+    private readonly engine: CqlEngine = synchronousCql(),
   ) {
     const repository: Record<string, ElmLibrary> = {};
     for (const lib of includes)
       repository[`${lib.library.identifier.id}|${lib.library.identifier.version ?? ''}`] = lib;
-    this.library = new cql.Library(main, new cql.Repository(repository));
+    this.library = new engine.Library(main, new engine.Repository(repository));
   }
 
   /**
@@ -71,6 +77,7 @@ export class CqlEvaluator {
     if (executionTime === null) throw new Error(`Not an ISO 8601 date-time: ${now}`);
     // What cql-execution's Executor.exec_patient_context does for one patient, in an order we choose.
     const context = patientContext(this.library, bundle, {
+      engine: this.engine,
       terminology: this.terminology,
       parameters,
       executionTime,
@@ -109,6 +116,8 @@ export function patientContext(
   library: InstanceType<typeof cql.Library>,
   bundle: FhirBundle,
   options: {
+    /** The engine that built `library`. */
+    engine: CqlEngine;
     terminology: ValueSetIndex;
     parameters: Record<string, unknown>;
     executionTime: InstanceType<typeof cql.DateTime>;
@@ -117,7 +126,7 @@ export function patientContext(
 ): InstanceType<typeof cql.PatientContext> {
   const patient = new IndexedPatientSource(bundle, options.model).currentPatient();
   if (patient === undefined) throw new CqlEvaluationError('The bundle holds no Patient resource', {});
-  return new cql.PatientContext(
+  return new options.engine.PatientContext(
     library,
     patient as InstanceType<typeof cql.Patient>,
     options.terminology,

@@ -6,6 +6,7 @@ import {
   type ExpressionResults,
 } from '../engine/cql-evaluator.js';
 import { getFhirModel, type FhirModel } from '../engine/fhir-model.js';
+import { synchronousCql } from '../engine/synchronous-cql.js';
 import type { FhirBundle } from '../engine/patient-bundle.js';
 import { toPlainValue } from '../engine/plain-value.js';
 import type { ValueSetIndex } from '../engine/value-set-index.js';
@@ -67,6 +68,7 @@ export class ExpressionSubsetEvaluator {
   /** A cql-execution patient context over the patient of `bundle`. */
   contextFor(bundle: FhirBundle): EvaluationContext {
     return patientContext(this.library, bundle, {
+      engine: synchronousCql(),
       terminology: this.terminology,
       parameters: this.parameters,
       executionTime: this.executionTime,

@@ -1,0 +1,99 @@
+import vm from 'node:vm';
+import cql from 'cql-execution';
+import { describe, expect, it } from 'vitest';
+import { synchronousCql, synchronousSource } from './synchronous-cql.js';
+
+function run(source: string): unknown {
+  const module = { exports: {} as Record<string, unknown> };
+  vm.runInNewContext(synchronousSource(source, 'example.js'), { module, exports: module.exports });
+  return module.exports;
+}
+
+describe('synchronousSource', () => {
+  it('removes async and await from functions, arrows and methods, and keeps the values', () => {
+    const exports = run(`
+      class Node { async exec(x) { return (await this.twice(x)) + 1; } static async make() { return new Node(); } async twice(x) { return x * 2; } }
+      const add = async (a, b) => a + await b;
+      async function chain(n) {
+        return await
+          add(n, 1);
+      }
+      module.exports = { node: new Node(), add, chain };
+    `) as {
+      node: { exec(x: number): unknown };
+      add(a: number, b: number): unknown;
+      chain(n: number): unknown;
+    };
+    expect(exports.node.exec(2)).toBe(5);
+    expect(exports.add(1, 2)).toBe(3);
+    expect(exports.chain(1)).toBe(2);
+  });
+
+  it('turns await Promise.all(list) into the list itself', () => {
+    const exports = run(`module.exports = async (xs) => await Promise.all(xs.map(async (x) => x + 1));`) as (
+      xs: number[],
+    ) => unknown;
+    expect(exports([1, 2])).toEqual([2, 3]);
+  });
+
+  it('leaves strings and comments that mention async or await alone', () => {
+    const out = synchronousSource(
+      `// await this\nconst s = 'async await'; async function f() { return s; }`,
+      'a.js',
+    );
+    expect(out).toContain(`// await this`);
+    expect(out).toContain(`'async await'`);
+    expect(out).not.toMatch(/async function/);
+  });
+
+  it.each([
+    ['a promise chain', 'async function f(p) { return p.then((x) => x); }'],
+    ['another use of Promise', 'async function f() { return Promise.resolve(1); }'],
+    ['for await', 'async function f(xs) { for await (const x of xs) {} }'],
+  ])('refuses %s, naming the file', (_, source) => {
+    expect(() => synchronousSource(source, 'lib/odd.js')).toThrow(
+      /lib\/odd\.js:\d+: cannot run synchronously/,
+    );
+  });
+});
+
+describe('synchronousCql', () => {
+  it('executes expressions to values, not promises, with the installed datatypes', () => {
+    const engine = synchronousCql();
+    expect(engine).toBe(synchronousCql());
+    expect(engine.DateTime).toBe(cql.DateTime);
+    expect(engine.Library).not.toBe(cql.Library);
+    const library = new engine.Library({
+      library: {
+        identifier: { id: 'Sync', version: '1' },
+        schemaIdentifier: { id: 'urn:hl7-org:elm', version: 'r1' },
+        statements: {
+          def: [
+            {
+              name: 'Sum',
+              context: 'Unfiltered',
+              expression: {
+                type: 'Add',
+                operand: [
+                  { type: 'Literal', valueType: '{urn:hl7-org:elm-types:r1}Integer', value: '2' },
+                  { type: 'Literal', valueType: '{urn:hl7-org:elm-types:r1}Integer', value: '3' },
+                ],
+              },
+            },
+          ],
+        },
+      },
+    });
+    const context = new engine.UnfilteredContext(
+      library,
+      null,
+      undefined,
+      {},
+      cql.DateTime.fromJSDate(new Date()),
+    );
+    const value = (library.expressions as Record<string, { execute(c: unknown): unknown }>)['Sum']!.execute(
+      context,
+    );
+    expect(value).toBe(5);
+  });
+});
