@@ -83,7 +83,7 @@ export class DataRequirementFilter {
 }
 
 /** The cut-off date (`YYYY-MM-DD`) of each window length at one evaluation date, each computed once. */
-class Cutoffs {
+export class Cutoffs {
   private readonly byMonths = new Map<number, string>();
 
   constructor(private readonly now: string) {}
@@ -133,7 +133,7 @@ export function codingKeysAt(resource: FhirResource, path: string): readonly str
 const codingKeyCache = new WeakMap<FhirResource, Map<string, readonly string[]>>();
 
 /** Whether a dated resource falls before `withinMonths` months (less two days of margin) before `now`. */
-function isTooOld(
+export function isTooOld(
   resource: FhirResource,
   filter: NonNullable<DataRequirement['dateFilter']>,
   cutoffs: Cutoffs,

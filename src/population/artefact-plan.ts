@@ -70,7 +70,8 @@ export function planArtefact(
   const valueSets = artefact.valueSets ?? knowledgeValueSets;
   const { library, main, includes } = builtLibraryOf(artefact);
   const analysis = new ElmAnalysis(main, includes);
-  const data = new RequirementMatcher(definition.dataRequirements as DataRequirement[], valueSets);
+  // The data filter with its date windows at the run's `now`, as the release evaluator applies it.
+  const data = new RequirementMatcher(definition.dataRequirements as DataRequirement[], valueSets, true, now);
   const triggers =
     definition.triggers === undefined
       ? undefined

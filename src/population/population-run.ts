@@ -92,7 +92,7 @@ export async function runPopulationSearch(options: PopulationRunOptions): Promis
   const now = noonOn(options.asOf, options.timeZone);
   const evaluable = evaluableReleases(knowledge);
   const artefacts = releases.map((r) => evaluable.get(r.key)!);
-  const scanner = new ResourceScanner(artefacts, knowledge.valueSets);
+  const scanner = new ResourceScanner(artefacts, knowledge.valueSets, now);
   const base = options.scratchDir ?? tmpdir();
   mkdirSync(base, { recursive: true });
   const scratch = mkdtempSync(path.join(base, 'loopcds-population-'));

@@ -60,6 +60,7 @@ async function main(): Promise<void> {
     scanner = new ResourceScanner(
       keys.map((k) => evaluable.get(k)!),
       knowledge.valueSets,
+      data.now,
     );
     for (const [reference, resource] of data.medications) scanner.addMedication(reference, resource);
   } catch (error) {

@@ -27,8 +27,8 @@ const CODE_STRINGS = /"code"\s*:\s*"([^"\\]*)"/g;
 
 /**
  * Decides, line by line and before anything is grouped by patient, which resources a run can need: the
- * Patient of every patient, and the resources that the chosen artefacts' data requirements or triggers
- * accept (the same `DataRequirementFilter`s the release evaluator applies, so nothing that can change a
+ * Patient of every patient, and the resources that the chosen artefacts' data requirements (with their
+ * date windows) or triggers accept (the same `DataRequirementFilter`s the release evaluator applies, so nothing that can change a
  * result is dropped). Most of a primary-care record (consultations, observations of other kinds,
  * medicines outside every PINCER list) is dropped here, and most of it without parsing: a line whose
  * leading resourceType is of no interest, or of a code-filtered type with no `"code"` string that is in
@@ -45,7 +45,11 @@ export class ResourceScanner {
   private readonly filters: RequirementMatcher[];
   private readonly medications = new Map<string, FhirResource>();
 
-  constructor(artefacts: readonly LoadedArtefact[], knowledgeValueSets: ValueSetIndex) {
+  /**
+   * @param now the run's evaluation date-time: resources older than every window that reads them are
+   *   dropped as the release evaluator's data filter would drop them; without it, dates are not looked at
+   */
+  constructor(artefacts: readonly LoadedArtefact[], knowledgeValueSets: ValueSetIndex, now?: string) {
     // A frozen release carries its own value sets; a working copy uses the knowledge's.
     const requirements = artefacts.flatMap((a) =>
       [
@@ -70,7 +74,7 @@ export class ResourceScanner {
     this.filters = artefacts.flatMap((a) => {
       const valueSets = a.valueSets ?? knowledgeValueSets;
       return [
-        new RequirementMatcher(a.definition.dataRequirements as DataRequirement[], valueSets),
+        new RequirementMatcher(a.definition.dataRequirements as DataRequirement[], valueSets, true, now),
         ...(a.definition.triggers === undefined
           ? []
           : [new RequirementMatcher(a.definition.triggers as DataRequirement[], valueSets)]),

@@ -69,6 +69,40 @@ describe('the scanner before grouping', () => {
     );
   });
 
+  it("with the run's date, drops exactly the issues older than every window that reads them", () => {
+    const now = '2026-10-01T12:00:00.000+01:00';
+    const dated = new ResourceScanner(artefacts, knowledge.valueSets, now);
+    const acceptedAt = (r: FhirResource) =>
+      artefacts.some((a) => a.dataFilter.accepts(r, now) || (a.triggerFilter?.accepts(r) ?? false));
+    // Around the 3-month window's cut-off (2026-06-29 with its two days of margin), and years back.
+    const day = fc.oneof(
+      fc.integer({ min: -6, max: 6 }).map((d) => new Date(Date.UTC(2026, 5, 29 + d))),
+      fc.integer({ min: 0, max: 3000 }).map((d) => new Date(Date.UTC(2026, 9, 1 - d))),
+    );
+    let dropped = 0;
+    let kept = 0;
+    fc.assert(
+      fc.property(fc.constantFrom(...pincerCodes), day, (c, date) => {
+        const r = {
+          resourceType: 'MedicationRequest',
+          id: 'm1',
+          status: 'active',
+          subject: { reference: 'Patient/p1' },
+          medicationCodeableConcept: { coding: [{ system: c.system, code: c.code }] },
+          authoredOn: date.toISOString().slice(0, 10),
+        } as FhirResource;
+        const scanned = dated.scan(JSON.stringify(r));
+        expect(scanned.kind === 'resource', r['authoredOn'] as string).toBe(acceptedAt(r));
+        expect(scanner.scan(JSON.stringify(r)).kind === 'resource').toBe(accepted(r));
+        if (scanned.kind === 'resource') kept++;
+        else dropped++;
+      }),
+      { numRuns: 600 },
+    );
+    expect(dropped).toBeGreaterThan(0);
+    expect(kept).toBeGreaterThan(0);
+  });
+
   it('reads the patient of a kept resource from its own subject, not from a contained resource', () => {
     const line = JSON.stringify({
       resourceType: 'Observation',
