@@ -96,4 +96,79 @@ describe('synchronousCql', () => {
     );
     expect(value).toBe(5);
   });
+
+  it('chooses an overload per call by the types of its arguments, as the installed engine does', async () => {
+    const typeName = (name: string) => `{urn:hl7-org:elm-types:r1}${name}`;
+    const literal = (type: string, value: string) => ({ type: 'Literal', valueType: typeName(type), value });
+    const overload = (operand: string, result: string) => ({
+      type: 'FunctionDef',
+      name: 'Kind',
+      context: 'Unfiltered',
+      accessLevel: 'Public',
+      operand: [{ name: 'v', operandTypeSpecifier: { type: 'NamedTypeSpecifier', name: typeName(operand) } }],
+      expression: literal('String', result),
+    });
+    const elm = {
+      library: {
+        identifier: { id: 'Overloads', version: '1' },
+        schemaIdentifier: { id: 'urn:hl7-org:elm', version: 'r1' },
+        statements: {
+          def: [
+            // An integer matches both (a number); cql-execution takes the last that matches.
+            overload('Decimal', 'decimal'),
+            overload('Integer', 'integer'),
+            overload('String', 'string'),
+            {
+              name: 'Kinds',
+              context: 'Unfiltered',
+              expression: {
+                type: 'Query',
+                source: [
+                  {
+                    alias: 'X',
+                    expression: {
+                      type: 'List',
+                      element: [
+                        literal('Integer', '1'),
+                        literal('Decimal', '2.5'),
+                        literal('String', 'a'),
+                        literal('Integer', '3'),
+                        { type: 'Null' },
+                        literal('Decimal', '4.5'),
+                      ],
+                    },
+                  },
+                ],
+                relationship: [],
+                return: {
+                  distinct: false,
+                  expression: {
+                    type: 'FunctionRef',
+                    name: 'Kind',
+                    operand: [{ type: 'AliasRef', name: 'X' }],
+                  },
+                },
+              },
+            },
+          ],
+        },
+      },
+    };
+    const kinds = async (engine: typeof cql) => {
+      const library = new engine.Library(elm);
+      const context = new engine.UnfilteredContext(
+        library,
+        null,
+        undefined,
+        {},
+        cql.DateTime.fromJSDate(new Date()),
+      );
+      return (library.expressions as Record<string, { execute(c: unknown): unknown }>)['Kinds']!.execute(
+        context,
+      );
+    };
+    const expected = await kinds(cql);
+    expect(expected).toEqual(['integer', 'decimal', 'string', 'integer', 'string', 'decimal']);
+    expect(await kinds(synchronousCql())).toEqual(expected);
+  });
 });

@@ -123,7 +123,125 @@ function load(): CqlEngine {
     return module.exports;
   };
   if (!rebuilt.has(entry)) throw new Error('cql-execution: its entry module is not asynchronous any more');
-  return loadModule(entry) as CqlEngine;
+  const engine = loadModule(entry) as CqlEngine;
+  const reusable = loadModule(path.join(libDir, 'elm', 'reusable.js')) as { FunctionRef?: FunctionRefClass };
+  if (reusable.FunctionRef === undefined) throw new Error('cql-execution: no FunctionRef in elm/reusable.js');
+  rememberOverloads(reusable.FunctionRef);
+  return engine;
+}
+
+/** cql-execution's FunctionRef expression node, as far as the dispatch below uses it. */
+interface FunctionRefClass {
+  prototype: FunctionRefNode;
+}
+
+interface FunctionRefNode {
+  name: string;
+  library?: string;
+  execArgs(ctx: RuntimeContext): unknown[] | unknown;
+  exec(ctx: RuntimeContext): unknown;
+  /** Chosen definitions by argument types (see rememberOverloads). */
+  _loopcdsChosen?: Map<unknown, Map<string, FunctionDefinition>>;
+}
+
+interface FunctionDefinition {
+  parameters: Array<{ name: string; operandTypeSpecifier?: unknown; operandType?: string }>;
+  expression: { execute(ctx: RuntimeContext): unknown };
+}
+
+interface RuntimeContext {
+  get(name: string): unknown;
+  getFunction(name: string): FunctionDefinition[] | undefined;
+  getLibraryContext(name: string): RuntimeContext | undefined;
+  childContext(): RuntimeContext;
+  set(name: string, value: unknown): void;
+  matchesTypeSpecifier(value: unknown, spec: unknown): boolean;
+}
+
+/**
+ * A call of an overloaded function (FHIRHelpers' `ToString` has some forty) chooses its definition at
+ * run time by testing each argument against each overload's operand types: most of the dispatch cost of
+ * a FHIRHelpers call, and the same answer every time for arguments of the same types. The choice is
+ * kept per call site and argument types, when the types say it all: each argument null, undefined, a string, a
+ * boolean, an integer or other number, or a FHIR object of one model class (whose type tests read its
+ * class alone). Other arguments (lists, tuples, intervals, CQL values) are tested as cql-execution
+ * tests them, every time. Choosing is cql-execution's rule: the overloads with as many operands as
+ * arguments, then those every non-null argument matches, and the last of them.
+ */
+function rememberOverloads(FunctionRef: FunctionRefClass): void {
+  FunctionRef.prototype.exec = function exec(this: FunctionRefNode, ctx: RuntimeContext): unknown {
+    let definitions: FunctionDefinition[] | undefined;
+    let child: RuntimeContext | undefined;
+    if (this.library !== undefined && this.library !== null) {
+      const library = ctx.get(this.library) as { getFunction(name: string): FunctionDefinition[] } | null;
+      definitions = library ? library.getFunction(this.name) : undefined;
+      child = ctx.getLibraryContext(this.library)?.childContext();
+    } else {
+      definitions = ctx.getFunction(this.name);
+      child = ctx.childContext();
+    }
+    const args = this.execArgs(ctx) as unknown[];
+    const definition = chooseDefinition(this, definitions ?? [], args, ctx);
+    for (let i = 0; i < definition.parameters.length; i++)
+      child!.set(definition.parameters[i]!.name, args[i]);
+    return definition.expression.execute(child!);
+  };
+}
+
+function chooseDefinition(
+  node: FunctionRefNode,
+  definitions: readonly FunctionDefinition[],
+  args: readonly unknown[],
+  ctx: RuntimeContext,
+): FunctionDefinition {
+  const key = definitions.length > 1 ? typesKey(args) : undefined;
+  const chosen = key === undefined ? undefined : (node._loopcdsChosen ??= new Map()).get(definitions);
+  const known = key === undefined ? undefined : chosen?.get(key);
+  if (known !== undefined) return known;
+  let candidates = definitions.filter((f) => f.parameters.length === args.length);
+  if (candidates.length > 1) {
+    candidates = candidates.filter((f) =>
+      args.every((arg, i) => arg === null || ctx.matchesTypeSpecifier(arg, operandType(f.parameters[i]!))),
+    );
+  }
+  const definition = candidates[candidates.length - 1];
+  if (definition === undefined) throw new Error('no function with matching signature could be found');
+  if (key !== undefined) {
+    let byKey = node._loopcdsChosen!.get(definitions);
+    if (byKey === undefined) node._loopcdsChosen!.set(definitions, (byKey = new Map()));
+    byKey.set(key, definition);
+  }
+  return definition;
+}
+
+function operandType(parameter: FunctionDefinition['parameters'][number]): unknown {
+  if (parameter.operandTypeSpecifier == null && parameter.operandType != null)
+    return { name: parameter.operandType, type: 'NamedTypeSpecifier' };
+  return parameter.operandTypeSpecifier;
+}
+
+const classIds = new WeakMap<object, number>();
+let nextClassId = 0;
+
+/** The argument types as a key, or undefined when a type test could depend on more than the type. */
+function typesKey(args: readonly unknown[]): string | undefined {
+  let key = '';
+  for (const arg of args) {
+    if (arg === null) key += 'n';
+    else if (arg === undefined) key += 'u';
+    else if (typeof arg === 'string') key += 's';
+    else if (typeof arg === 'boolean') key += 'b';
+    else if (typeof arg === 'number') key += Number.isInteger(arg) ? 'i' : 'd';
+    else {
+      const typeInfo = (arg as { getTypeInfo?: () => unknown }).getTypeInfo?.();
+      if (typeof typeInfo !== 'object' || typeInfo === null || Array.isArray(arg)) return undefined;
+      let id = classIds.get(typeInfo);
+      if (id === undefined) classIds.set(typeInfo, (id = nextClassId++));
+      key += `c${id}`;
+    }
+    key += ',';
+  }
+  return key;
 }
 
 function jsFiles(dir: string): string[] {
