@@ -138,7 +138,7 @@ interface FunctionRefClass {
 interface FunctionRefNode {
   name: string;
   library?: string;
-  execArgs(ctx: RuntimeContext): unknown[] | unknown;
+  execArgs(ctx: RuntimeContext): unknown;
   exec(ctx: RuntimeContext): unknown;
   /** Chosen definitions by argument types (see rememberOverloads). */
   _loopcdsChosen?: Map<unknown, Map<string, FunctionDefinition>>;
@@ -208,7 +208,8 @@ function chooseDefinition(
   if (definition === undefined) throw new Error('no function with matching signature could be found');
   if (key !== undefined) {
     let byKey = node._loopcdsChosen!.get(definitions);
-    if (byKey === undefined) node._loopcdsChosen!.set(definitions, (byKey = new Map()));
+    if (byKey === undefined)
+      node._loopcdsChosen!.set(definitions, (byKey = new Map<string, FunctionDefinition>()));
     byKey.set(key, definition);
   }
   return definition;
