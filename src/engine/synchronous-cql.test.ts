@@ -154,7 +154,7 @@ describe('synchronousCql', () => {
         },
       },
     };
-    const kinds = async (engine: typeof cql) => {
+    const kinds = (engine: typeof cql): unknown => {
       const library = new engine.Library(elm);
       const context = new engine.UnfilteredContext(
         library,
