@@ -1,5 +1,6 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { PartitionWriter } from './partition-files.js';
-import type { ResourceScanner } from './resource-scanner.js';
+import type { ResourceScanner, ScannedLine } from './resource-scanner.js';
 
 /** What scanning a source (or a part of one) found. */
 export interface ScanStats {
@@ -66,32 +67,143 @@ export async function scanLines(
 ): Promise<ScanStats> {
   for await (const line of lines) {
     stats.lines++;
-    const scanned = scanner.scan(line);
-    switch (scanned.kind) {
-      case 'patient':
-        stats.patients++;
-        stats.kept++;
-        writer.write(scanned.patientId, 'Patient', scanned.json);
-        break;
-      case 'resource':
-        stats.kept++;
-        writer.write(scanned.patientId, scanned.type, scanned.json);
-        break;
-      case 'organization':
-        stats.organizations.push([scanned.id, scanned.name ?? scanned.id]);
-        break;
-      case 'medication':
-        scanner.addMedication(scanned.reference, scanned.resource);
-        break;
-      case 'orphan':
-        stats.orphans++;
-        break;
-      case 'invalid':
-        stats.invalid++;
-        break;
-      case 'dropped':
-        break;
-    }
+    keep(scanner.scan(line), scanner, writer, stats);
   }
   return stats;
+}
+
+/**
+ * Scans an uncompressed NDJSON file (or a byte range of whole lines of it) into partitions, reading it
+ * synchronously in large blocks (a worker thread has nothing else to do meanwhile). A line the scanner
+ * can drop from its bytes alone (`ResourceScanner.dropsBytes`: most of a primary-care record) is never
+ * decoded into a string; every other line goes through `scan`, as a streamed line does.
+ */
+export function scanNdjsonFile(
+  file: string,
+  range: { start: number; end: number } | undefined,
+  scanner: ResourceScanner,
+  writer: PartitionWriter,
+  stats: ScanStats = emptyScanStats(),
+  /** Bytes read at a time (a longer line grows it). */
+  block = BLOCK,
+): ScanStats {
+  const fd = openSync(file, 'r');
+  try {
+    const end = range?.end ?? fstatSync(fd).size;
+    let position = range?.start ?? 0;
+    let buffer = Buffer.allocUnsafe(block);
+    let filled = 0;
+    while (position < end || filled > 0) {
+      const read =
+        position < end
+          ? readSync(fd, buffer, filled, Math.min(buffer.length - filled, end - position), position)
+          : 0;
+      position += read;
+      const available = filled + read;
+      const last = position >= end;
+      const lines = new ByteLines(buffer, available);
+      let consumed = 0;
+      for (let nl = buffer.indexOf(10, 0); nl !== -1 && nl < available; nl = buffer.indexOf(10, consumed)) {
+        scanLine(lines, consumed, nl, scanner, writer, stats);
+        consumed = nl + 1;
+      }
+      if (last) {
+        if (consumed < available) scanLine(lines, consumed, available, scanner, writer, stats);
+        break;
+      }
+      // Keep the unfinished line at the start of the block (a longer line than the block grows it).
+      const rest = available - consumed;
+      if (rest === buffer.length) {
+        const bigger = Buffer.allocUnsafe(buffer.length * 2);
+        buffer.copy(bigger, 0, 0, rest);
+        buffer = bigger;
+      } else buffer.copy(buffer, 0, consumed, available);
+      filled = rest;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return stats;
+}
+
+const BLOCK = 4 << 20;
+
+function scanLine(
+  lines: ByteLines,
+  start: number,
+  end: number,
+  scanner: ResourceScanner,
+  writer: PartitionWriter,
+  stats: ScanStats,
+): void {
+  const buffer = lines.buffer;
+  if (end > start && buffer[end - 1] === 13) end--; // CRLF
+  let first = start;
+  while (first < end && isSpace(buffer[first]!)) first++;
+  if (first === end) return; // an empty line, as splitLines skips it
+  stats.lines++;
+  if (scanner.dropsBytes(lines, start, end)) return;
+  keep(scanner.scan(buffer.toString('utf8', start, end)), scanner, writer, stats);
+}
+
+function isSpace(byte: number): boolean {
+  return byte === 32 || byte === 9 || byte === 13 || byte === 10;
+}
+
+/**
+ * A block of NDJSON bytes with forward-only searches: lines are looked at in order, so the next
+ * occurrence of a needle found for one line is kept for the following ones, and the block is searched
+ * once per needle however many lines it holds.
+ */
+export class ByteLines {
+  private readonly next = new Map<Buffer, number>();
+
+  constructor(
+    readonly buffer: Buffer,
+    readonly length: number,
+  ) {}
+
+  /** The first offset of `needle` at or after `from`, or `length` when there is none. */
+  find(needle: Buffer, from: number): number {
+    let at = this.next.get(needle);
+    if (at === undefined || at < from) {
+      const found = this.buffer.indexOf(needle, from);
+      at = found === -1 || found >= this.length ? this.length : found;
+      this.next.set(needle, at);
+    }
+    return at;
+  }
+}
+
+function keep(
+  scanned: ScannedLine,
+  scanner: ResourceScanner,
+  writer: PartitionWriter,
+  stats: ScanStats,
+): void {
+  switch (scanned.kind) {
+    case 'patient':
+      stats.patients++;
+      stats.kept++;
+      writer.write(scanned.patientId, 'Patient', scanned.json);
+      break;
+    case 'resource':
+      stats.kept++;
+      writer.write(scanned.patientId, scanned.type, scanned.json);
+      break;
+    case 'organization':
+      stats.organizations.push([scanned.id, scanned.name ?? scanned.id]);
+      break;
+    case 'medication':
+      scanner.addMedication(scanned.reference, scanned.resource);
+      break;
+    case 'orphan':
+      stats.orphans++;
+      break;
+    case 'invalid':
+      stats.invalid++;
+      break;
+    case 'dropped':
+      break;
+  }
 }

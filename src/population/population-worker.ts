@@ -3,8 +3,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createGunzip } from 'node:zlib';
 import type { FhirResource } from '../engine/patient-bundle.js';
 import type { KnowledgeLocations } from '../knowledge/knowledge-base.js';
-import { scanLines, emptyScanStats } from './line-scan.js';
-import { PartitionWriter, readLines, splitLines } from './partition-files.js';
+import { emptyScanStats, scanLines, scanNdjsonFile } from './line-scan.js';
+import { PartitionWriter, splitLines } from './partition-files.js';
 import { patientGroups } from './partition-groups.js';
 import { evaluatePartition } from './partition-evaluation.js';
 import { PopulationEvaluator } from './population-evaluator.js';
@@ -92,10 +92,13 @@ async function main(): Promise<void> {
   async function run(task: PopulationTask): Promise<unknown> {
     switch (task.type) {
       case 'scan': {
-        const lines = task.gzip
-          ? splitLines(createReadStream(task.file).pipe(createGunzip()))
-          : readLines(task.file, task.range);
-        return scanLines(lines, scanner, writer, emptyScanStats());
+        if (!task.gzip) return scanNdjsonFile(task.file, task.range, scanner, writer, emptyScanStats());
+        return scanLines(
+          splitLines(createReadStream(task.file).pipe(createGunzip())),
+          scanner,
+          writer,
+          emptyScanStats(),
+        );
       }
       case 'close-partitions':
         writer.close();

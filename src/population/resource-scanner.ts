@@ -6,6 +6,7 @@ import type { ValueSetIndex } from '../engine/value-set-index.js';
 import { patientIdIn, patientIdOf } from './patient-reference.js';
 import { RequirementMatcher } from './requirement-matcher.js';
 import { topLevelMember } from './top-level-member.js';
+import type { ByteLines } from './line-scan.js';
 
 /** What one NDJSON line turned out to be. */
 export type ScannedLine =
@@ -22,6 +23,19 @@ const SIDE_TYPES = new Set(['Organization', 'Medication']);
 
 /** The top-level resourceType when the line starts with it, as Bulk Data servers write it. */
 const LEADING_TYPE = /^\s*\{\s*"resourceType"\s*:\s*"([A-Za-z]+)"/;
+/** How Bulk Data servers begin a line: the bytes `dropsBytes` reads a resource type after. */
+const LEADING = Buffer.from('{"resourceType":"');
+const CODE_KEY = Buffer.from('"code"');
+const RESOURCE_TYPE = /^[A-Za-z]+$/;
+const MEDICATION_REFERENCE = Buffer.from('"medicationReference"');
+const BACKSLASH = Buffer.from('\\');
+const QUOTE = 34;
+const COLON = 58;
+
+function isBlank(byte: number): boolean {
+  return byte === 32 || byte === 9 || byte === 10 || byte === 13;
+}
+
 /** Every `"code": "…"` string without escapes: a superset of the codings a code filter reads. */
 const CODE_STRINGS = /"code"\s*:\s*"([^"\\]*)"/g;
 
@@ -145,6 +159,43 @@ export class ResourceScanner {
     const patientId = patientIdOf(resource);
     if (patientId === undefined) return { kind: 'orphan' };
     return { kind: 'resource', patientId, type, json: json ?? JSON.stringify(resource) };
+  }
+
+  /**
+   * True only when the line `[start, end)` of a block can be dropped from its bytes alone, for the same
+   * reasons `scan` would drop it, without decoding it: it begins exactly `{"resourceType":"<T>"` and
+   * either no artefact reads T, or T is code-filtered and none of the line's `"code": "…"` strings is in
+   * any of T's value sets. False (undecided: `scan` decides) for anything else: other layouts, escapes,
+   * a medicationReference.
+   */
+  dropsBytes(lines: ByteLines, start: number, end: number): boolean {
+    const buffer = lines.buffer;
+    if (
+      end - start < LEADING.length + 2 ||
+      buffer.compare(LEADING, 0, LEADING.length, start, start + LEADING.length) !== 0
+    )
+      return false;
+    const typeStart = start + LEADING.length;
+    const typeEnd = buffer.indexOf(QUOTE, typeStart);
+    if (typeEnd === -1 || typeEnd >= end) return false;
+    const type = buffer.toString('latin1', typeStart, typeEnd);
+    if (!RESOURCE_TYPE.test(type)) return false;
+    if (this.skipsType(type)) return true;
+    const codes = this.codesByType.get(type);
+    if (codes === undefined) return false;
+    if (lines.find(BACKSLASH, start) < end || lines.find(MEDICATION_REFERENCE, start) < end) return false;
+    for (let at = lines.find(CODE_KEY, start); at < end; at = lines.find(CODE_KEY, at + 1)) {
+      let i = at + CODE_KEY.length;
+      while (i < end && isBlank(buffer[i]!)) i++;
+      if (buffer[i] !== COLON) continue;
+      i++;
+      while (i < end && isBlank(buffer[i]!)) i++;
+      if (buffer[i] !== QUOTE) continue;
+      const close = buffer.indexOf(QUOTE, i + 1);
+      if (close === -1 || close >= end) return false;
+      if (codes.has(buffer.toString('utf8', i + 1, close))) return false;
+    }
+    return true;
   }
 
   /**
