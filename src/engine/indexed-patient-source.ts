@@ -7,11 +7,6 @@ interface ModelInfo {
 
 type FhirObjectCtor = new (json: unknown, classInfo: unknown, modelInfo: unknown) => unknown;
 
-interface PatientLike {
-  _bundle: FhirBundle;
-  findRecords(profile: string, retrieveDetails?: { datatype?: string }): unknown[];
-}
-
 /**
  * cql-exec-fhir's wrappers of resources, by resource JSON and class. A wrapper is a read-only view of
  * its JSON that remembers the elements it has read (fhir-model.ts), and building one defines a getter
@@ -43,7 +38,7 @@ function wrapperOf(json: object, classInfo: unknown, wrap: () => unknown): unkno
  */
 export class IndexedPatientSource {
   private done = false;
-  private readonly patient: unknown;
+  private readonly patient: object | undefined;
 
   constructor(bundle: FhirBundle, model: FhirModel) {
     const modelInfo = model.modelInfo as ModelInfo;
@@ -56,13 +51,10 @@ export class IndexedPatientSource {
       else list.push(resource);
     }
     const wrapped = new Map<string, unknown[]>();
-    const proto = model.patientPrototype as {
-      constructor: new (b: FhirBundle, m: unknown, o: object) => PatientLike;
-    };
-    const patient = new proto.constructor(bundle, model.modelInfo, {});
-    // FHIRObject is the parent class of Patient; it wraps every retrieved record.
+    const proto = model.patientPrototype as { constructor: unknown };
+    // FHIRObject is the parent class of cql-exec-fhir's Patient; it wraps every retrieved record.
     const FhirObject = (Object.getPrototypeOf(proto) as { constructor: FhirObjectCtor }).constructor;
-    patient.findRecords = (profile: string, retrieveDetails?: { datatype?: string }) => {
+    const findRecords = (profile: string, retrieveDetails?: { datatype?: string }) => {
       const classInfo = modelInfo.findClass(retrieveDetails?.datatype ?? profile);
       if (classInfo === undefined) return [];
       const resourceType = classInfo.name.replace(/^FHIR\./, '');
@@ -75,7 +67,23 @@ export class IndexedPatientSource {
       }
       return records;
     };
-    this.patient = patient;
+    // The patient a context runs for: cql-execution asks it for records (`findRecords`) and nothing else
+    // (CQL's `Patient` is a record like any other, retrieved). It is the Patient's shared wrapper (every
+    // RecordObject method) with this source's `findRecords`, instead of a cql-exec-fhir Patient built for
+    // every context, which defines a getter for each of the forty elements of Patient each time.
+    const patientJson = byType.get('Patient')?.[0];
+    const patientClass = modelInfo.findClass('Patient');
+    this.patient =
+      patientJson === undefined || patientClass === undefined
+        ? undefined
+        : (Object.create(
+            wrapperOf(
+              patientJson as object,
+              patientClass,
+              () => new FhirObject(patientJson, patientClass, model.modelInfo),
+            ) as object,
+            { findRecords: { value: findRecords, enumerable: false } },
+          ) as object);
   }
 
   currentPatient(): unknown {
