@@ -171,4 +171,48 @@ describe('synchronousCql', () => {
     expect(expected).toEqual(['integer', 'decimal', 'string', 'integer', 'string', 'decimal']);
     expect(await kinds(synchronousCql())).toEqual(expected);
   });
+
+  it('makes lists distinct as the installed engine does, one-element lists without hashing', async () => {
+    const literal = (value: string) => ({
+      type: 'Literal',
+      valueType: '{urn:hl7-org:elm-types:r1}Integer',
+      value,
+    });
+    const distinct = (...values: string[]) => ({
+      type: 'Distinct',
+      operand: { type: 'List', element: values.map(literal) },
+    });
+    const elm = {
+      library: {
+        identifier: { id: 'Distinct', version: '1' },
+        schemaIdentifier: { id: 'urn:hl7-org:elm', version: 'r1' },
+        statements: {
+          def: [
+            { name: 'None', context: 'Unfiltered', expression: distinct() },
+            { name: 'One', context: 'Unfiltered', expression: distinct('7') },
+            { name: 'Many', context: 'Unfiltered', expression: distinct('1', '2', '1', '3', '2') },
+          ],
+        },
+      },
+    };
+    const values = async (engine: typeof cql) => {
+      const library = new engine.Library(elm);
+      const context = new engine.UnfilteredContext(
+        library,
+        null,
+        undefined,
+        {},
+        cql.DateTime.fromJSDate(new Date()),
+      );
+      const expressions = library.expressions as Record<string, { execute(c: unknown): unknown }>;
+      return {
+        none: await expressions['None']!.execute(context),
+        one: await expressions['One']!.execute(context),
+        many: await expressions['Many']!.execute(context),
+      };
+    };
+    const expected = await values(cql);
+    expect(expected).toEqual({ none: [], one: [7], many: [1, 2, 3] });
+    expect(await values(synchronousCql())).toEqual(expected);
+  });
 });

@@ -127,7 +127,24 @@ function load(): CqlEngine {
   const reusable = loadModule(path.join(libDir, 'elm', 'reusable.js')) as { FunctionRef?: FunctionRefClass };
   if (reusable.FunctionRef === undefined) throw new Error('cql-execution: no FunctionRef in elm/reusable.js');
   rememberOverloads(reusable.FunctionRef);
+  const list = loadModule(path.join(libDir, 'elm', 'list.js')) as { toDistinctList?: DistinctList };
+  if (typeof list.toDistinctList !== 'function')
+    throw new Error('cql-execution: no toDistinctList in elm/list.js');
+  list.toDistinctList = distinctWithoutHashingOne(list.toDistinctList);
   return engine;
+}
+
+type DistinctList = (list: unknown[]) => unknown[];
+
+/**
+ * cql-execution makes a list distinct (a query without `return all`, FHIRHelpers' `ToConcept` over its
+ * codings, `Union`) by hashing every element deeply into an immutable.js set, even when the list holds
+ * one element, which is always distinct: most concepts have one coding. A list of at most one element
+ * is returned as a new list without hashing; longer lists go to cql-execution. Its modules call the
+ * function through their `exports`, so replacing the export is enough.
+ */
+function distinctWithoutHashingOne(original: DistinctList): DistinctList {
+  return (list) => (list.length === 0 ? [] : list.length === 1 ? [list[0]] : original(list));
 }
 
 /** cql-execution's FunctionRef expression node, as far as the dispatch below uses it. */
