@@ -12,8 +12,8 @@ import type cqlModule from 'cql-execution';
  * asynchronously. loopcds never needs that: the patient's resources are in memory before evaluation
  * (prefetch and the FHIR fetch finish first; a population partition is read first), and the code
  * service is an in-memory index. Awaiting every node of every expression (each `await` a promise and a
- * trip through the microtask queue) cost about a third of the CPU of a population patient
- * (docs/population-search.md, "Speed"). Version 2 of the same engine was synchronous; this runs
+ * trip through the microtask queue) cost between a sixth and a third of the CPU of a population patient
+ * in our measurements (docs/population-search.md, "Speed"). Version 2 of the same engine was synchronous; this runs
  * version 3's code the way version 2 ran.
  *
  * How: the modules of the installed cql-execution that hold `async`/`await` (its expression nodes, its
