@@ -5,6 +5,13 @@ import type { PopulationTask, PopulationWorkerData, PopulationWorkerMessage } fr
 
 /** Old-generation heap of a population thread, in MiB: its knowledge and one partition fit well within. */
 const WORKER_HEAP_MB = 512;
+/**
+ * Young generation of a population thread, in MiB. An evaluation allocates many short-lived objects
+ * (contexts, tuples, dates) that V8's default young generation promotes or scavenges too often:
+ * measured on 10,000 patients, three runs each in turn, evaluation took 11.1 s on average with 192 MiB
+ * and 12.6 s with the default. The young generation is bounded, so memory stays flat.
+ */
+const WORKER_YOUNG_MB = 192;
 
 type TaskBody = PopulationTask extends infer T ? (T extends PopulationTask ? Omit<T, 'id'> : never) : never;
 
@@ -71,7 +78,7 @@ export class WorkerPool {
     // memory grows with its length rather than with what it holds; the limit makes it collect sooner.
     const worker = new Worker(workerEntry(import.meta.url, 'population-worker'), {
       workerData: data,
-      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
     });
     const slot: Slot = { worker };
     this.slots.push(slot);
