@@ -1,4 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { ByteLines, isBlank } from './byte-lines.js';
 import type { PartitionWriter } from './partition-files.js';
 import type { ResourceScanner, ScannedLine } from './resource-scanner.js';
 
@@ -139,40 +140,11 @@ function scanLine(
   const buffer = lines.buffer;
   if (end > start && buffer[end - 1] === 13) end--; // CRLF
   let first = start;
-  while (first < end && isSpace(buffer[first]!)) first++;
+  while (first < end && isBlank(buffer[first]!)) first++;
   if (first === end) return; // an empty line, as splitLines skips it
   stats.lines++;
   if (scanner.dropsBytes(lines, start, end)) return;
   keep(scanner.scan(buffer.toString('utf8', start, end)), scanner, writer, stats);
-}
-
-function isSpace(byte: number): boolean {
-  return byte === 32 || byte === 9 || byte === 13 || byte === 10;
-}
-
-/**
- * A block of NDJSON bytes with forward-only searches: lines are looked at in order, so the next
- * occurrence of a needle found for one line is kept for the following ones, and the block is searched
- * once per needle however many lines it holds.
- */
-export class ByteLines {
-  private readonly next = new Map<Buffer, number>();
-
-  constructor(
-    readonly buffer: Buffer,
-    readonly length: number,
-  ) {}
-
-  /** The first offset of `needle` at or after `from`, or `length` when there is none. */
-  find(needle: Buffer, from: number): number {
-    let at = this.next.get(needle);
-    if (at === undefined || at < from) {
-      const found = this.buffer.indexOf(needle, from);
-      at = found === -1 || found >= this.length ? this.length : found;
-      this.next.set(needle, at);
-    }
-    return at;
-  }
 }
 
 function keep(

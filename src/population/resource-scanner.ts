@@ -6,7 +6,7 @@ import type { ValueSetIndex } from '../engine/value-set-index.js';
 import { patientIdIn, patientIdOf } from './patient-reference.js';
 import { RequirementMatcher } from './requirement-matcher.js';
 import { topLevelMember } from './top-level-member.js';
-import type { ByteLines } from './line-scan.js';
+import { isBlank, type ByteLines } from './byte-lines.js';
 
 /** What one NDJSON line turned out to be. */
 export type ScannedLine =
@@ -31,10 +31,6 @@ const MEDICATION_REFERENCE = Buffer.from('"medicationReference"');
 const BACKSLASH = Buffer.from('\\');
 const QUOTE = 34;
 const COLON = 58;
-
-function isBlank(byte: number): boolean {
-  return byte === 32 || byte === 9 || byte === 10 || byte === 13;
-}
 
 /** Every `"code": "…"` string without escapes: a superset of the codings a code filter reads. */
 const CODE_STRINGS = /"code"\s*:\s*"([^"\\]*)"/g;
