@@ -57,49 +57,62 @@ describe('synchronousSource', () => {
   });
 });
 
+const typeName = (name: string) => `{urn:hl7-org:elm-types:r1}${name}`;
+const literal = (type: string, value: string) => ({ type: 'Literal', valueType: typeName(type), value });
+
+/** An ELM library of Unfiltered-context statements. */
+function elmLibrary(id: string, def: unknown[]) {
+  return {
+    library: {
+      identifier: { id, version: '1' },
+      schemaIdentifier: { id: 'urn:hl7-org:elm', version: 'r1' },
+      statements: { def },
+    },
+  };
+}
+
+/** Executes each named expression of `elm` on `engine`, as it returns it (a value, or a promise). */
+function execute(engine: typeof cql, elm: object, names: readonly string[]): Record<string, unknown> {
+  const library = new engine.Library(elm);
+  const context = new engine.UnfilteredContext(
+    library,
+    null,
+    undefined,
+    {},
+    cql.DateTime.fromJSDate(new Date()),
+  );
+  const expressions = library.expressions as Record<string, { execute(c: unknown): unknown }>;
+  return Object.fromEntries(names.map((name) => [name, expressions[name]!.execute(context)]));
+}
+
+/** The same, each value awaited. */
+async function values(
+  engine: typeof cql,
+  elm: object,
+  names: readonly string[],
+): Promise<Record<string, unknown>> {
+  const results = execute(engine, elm, names);
+  for (const name of names) results[name] = await results[name];
+  return results;
+}
+
 describe('synchronousCql', () => {
   it('executes expressions to values, not promises, with the installed datatypes', () => {
     const engine = synchronousCql();
     expect(engine).toBe(synchronousCql());
     expect(engine.DateTime).toBe(cql.DateTime);
     expect(engine.Library).not.toBe(cql.Library);
-    const library = new engine.Library({
-      library: {
-        identifier: { id: 'Sync', version: '1' },
-        schemaIdentifier: { id: 'urn:hl7-org:elm', version: 'r1' },
-        statements: {
-          def: [
-            {
-              name: 'Sum',
-              context: 'Unfiltered',
-              expression: {
-                type: 'Add',
-                operand: [
-                  { type: 'Literal', valueType: '{urn:hl7-org:elm-types:r1}Integer', value: '2' },
-                  { type: 'Literal', valueType: '{urn:hl7-org:elm-types:r1}Integer', value: '3' },
-                ],
-              },
-            },
-          ],
-        },
+    const elm = elmLibrary('Sync', [
+      {
+        name: 'Sum',
+        context: 'Unfiltered',
+        expression: { type: 'Add', operand: [literal('Integer', '2'), literal('Integer', '3')] },
       },
-    });
-    const context = new engine.UnfilteredContext(
-      library,
-      null,
-      undefined,
-      {},
-      cql.DateTime.fromJSDate(new Date()),
-    );
-    const value = (library.expressions as Record<string, { execute(c: unknown): unknown }>)['Sum']!.execute(
-      context,
-    );
-    expect(value).toBe(5);
+    ]);
+    expect(execute(engine, elm, ['Sum'])['Sum']).toBe(5);
   });
 
   it('chooses an overload per call by the types of its arguments, as the installed engine does', async () => {
-    const typeName = (name: string) => `{urn:hl7-org:elm-types:r1}${name}`;
-    const literal = (type: string, value: string) => ({ type: 'Literal', valueType: typeName(type), value });
     const overload = (operand: string, result: string) => ({
       type: 'FunctionDef',
       name: 'Kind',
@@ -108,111 +121,58 @@ describe('synchronousCql', () => {
       operand: [{ name: 'v', operandTypeSpecifier: { type: 'NamedTypeSpecifier', name: typeName(operand) } }],
       expression: literal('String', result),
     });
-    const elm = {
-      library: {
-        identifier: { id: 'Overloads', version: '1' },
-        schemaIdentifier: { id: 'urn:hl7-org:elm', version: 'r1' },
-        statements: {
-          def: [
-            // An integer matches both (a number); cql-execution takes the last that matches.
-            overload('Decimal', 'decimal'),
-            overload('Integer', 'integer'),
-            overload('String', 'string'),
+    const elm = elmLibrary('Overloads', [
+      // An integer matches both (a number); cql-execution takes the last that matches.
+      overload('Decimal', 'decimal'),
+      overload('Integer', 'integer'),
+      overload('String', 'string'),
+      {
+        name: 'Kinds',
+        context: 'Unfiltered',
+        expression: {
+          type: 'Query',
+          source: [
             {
-              name: 'Kinds',
-              context: 'Unfiltered',
+              alias: 'X',
               expression: {
-                type: 'Query',
-                source: [
-                  {
-                    alias: 'X',
-                    expression: {
-                      type: 'List',
-                      element: [
-                        literal('Integer', '1'),
-                        literal('Decimal', '2.5'),
-                        literal('String', 'a'),
-                        literal('Integer', '3'),
-                        { type: 'Null' },
-                        literal('Decimal', '4.5'),
-                      ],
-                    },
-                  },
+                type: 'List',
+                element: [
+                  literal('Integer', '1'),
+                  literal('Decimal', '2.5'),
+                  literal('String', 'a'),
+                  literal('Integer', '3'),
+                  { type: 'Null' },
+                  literal('Decimal', '4.5'),
                 ],
-                relationship: [],
-                return: {
-                  distinct: false,
-                  expression: {
-                    type: 'FunctionRef',
-                    name: 'Kind',
-                    operand: [{ type: 'AliasRef', name: 'X' }],
-                  },
-                },
               },
             },
           ],
+          relationship: [],
+          return: {
+            distinct: false,
+            expression: { type: 'FunctionRef', name: 'Kind', operand: [{ type: 'AliasRef', name: 'X' }] },
+          },
         },
       },
-    };
-    const kinds = (engine: typeof cql): unknown => {
-      const library = new engine.Library(elm);
-      const context = new engine.UnfilteredContext(
-        library,
-        null,
-        undefined,
-        {},
-        cql.DateTime.fromJSDate(new Date()),
-      );
-      return (library.expressions as Record<string, { execute(c: unknown): unknown }>)['Kinds']!.execute(
-        context,
-      );
-    };
-    const expected = await kinds(cql);
-    expect(expected).toEqual(['integer', 'decimal', 'string', 'integer', 'string', 'decimal']);
-    expect(await kinds(synchronousCql())).toEqual(expected);
+    ]);
+    const expected = await values(cql, elm, ['Kinds']);
+    expect(expected).toEqual({ Kinds: ['integer', 'decimal', 'string', 'integer', 'string', 'decimal'] });
+    expect(await values(synchronousCql(), elm, ['Kinds'])).toEqual(expected);
   });
 
   it('makes lists distinct as the installed engine does, one-element lists without hashing', async () => {
-    const literal = (value: string) => ({
-      type: 'Literal',
-      valueType: '{urn:hl7-org:elm-types:r1}Integer',
-      value,
-    });
-    const distinct = (...values: string[]) => ({
+    const distinct = (...items: string[]) => ({
       type: 'Distinct',
-      operand: { type: 'List', element: values.map(literal) },
+      operand: { type: 'List', element: items.map((v) => literal('Integer', v)) },
     });
-    const elm = {
-      library: {
-        identifier: { id: 'Distinct', version: '1' },
-        schemaIdentifier: { id: 'urn:hl7-org:elm', version: 'r1' },
-        statements: {
-          def: [
-            { name: 'None', context: 'Unfiltered', expression: distinct() },
-            { name: 'One', context: 'Unfiltered', expression: distinct('7') },
-            { name: 'Many', context: 'Unfiltered', expression: distinct('1', '2', '1', '3', '2') },
-          ],
-        },
-      },
-    };
-    const values = async (engine: typeof cql) => {
-      const library = new engine.Library(elm);
-      const context = new engine.UnfilteredContext(
-        library,
-        null,
-        undefined,
-        {},
-        cql.DateTime.fromJSDate(new Date()),
-      );
-      const expressions = library.expressions as Record<string, { execute(c: unknown): unknown }>;
-      return {
-        none: await expressions['None']!.execute(context),
-        one: await expressions['One']!.execute(context),
-        many: await expressions['Many']!.execute(context),
-      };
-    };
-    const expected = await values(cql);
-    expect(expected).toEqual({ none: [], one: [7], many: [1, 2, 3] });
-    expect(await values(synchronousCql())).toEqual(expected);
+    const elm = elmLibrary('Distinct', [
+      { name: 'None', context: 'Unfiltered', expression: distinct() },
+      { name: 'One', context: 'Unfiltered', expression: distinct('7') },
+      { name: 'Many', context: 'Unfiltered', expression: distinct('1', '2', '1', '3', '2') },
+    ]);
+    const names = ['None', 'One', 'Many'];
+    const expected = await values(cql, elm, names);
+    expect(expected).toEqual({ None: [], One: [7], Many: [1, 2, 3] });
+    expect(await values(synchronousCql(), elm, names)).toEqual(expected);
   });
 });

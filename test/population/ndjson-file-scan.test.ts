@@ -9,7 +9,7 @@ import { readLines } from '../../src/population/partition-files.js';
 import { loadPopulationKnowledge, selectReleases } from '../../src/population/population-knowledge.js';
 import { ResourceScanner } from '../../src/population/resource-scanner.js';
 import { evaluableReleases } from '../../src/population/artefact-library.js';
-import { KNOWLEDGE } from './support/test-population.js';
+import { KNOWLEDGE, valueSetCodes } from './support/test-population.js';
 
 /**
  * A folder's files are scanned from their bytes, and most lines are dropped without being decoded. The
@@ -22,10 +22,7 @@ const NOW = '2026-10-01T12:00:00.000+01:00';
 const dir = mkdtempSync(path.join(tmpdir(), 'loopcds-scan-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const codesOf = (url: string) =>
-  (
-    (knowledge.valueSets.findValueSet(url) as { codes: Array<{ code: string; system: string }> }).codes ?? []
-  ).slice(0, 20);
+const codesOf = (url: string) => valueSetCodes(knowledge.valueSets, url, 20);
 const known = [
   ...codesOf('https://loopcds.org/fhir/ValueSet/pincer-nsaid-curated'),
   ...codesOf('https://loopcds.org/fhir/ValueSet/pincer-ppi'),

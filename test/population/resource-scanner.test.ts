@@ -4,7 +4,7 @@ import type { FhirResource } from '../../src/engine/patient-bundle.js';
 import { loadPopulationKnowledge, selectReleases } from '../../src/population/population-knowledge.js';
 import { ResourceScanner } from '../../src/population/resource-scanner.js';
 import { evaluableReleases } from '../../src/population/artefact-library.js';
-import { KNOWLEDGE } from './support/test-population.js';
+import { KNOWLEDGE, valueSetCodes } from './support/test-population.js';
 
 /**
  * The scanner drops most of a record before grouping, much of it without parsing. It must never drop a
@@ -16,10 +16,7 @@ const artefacts = selectReleases(knowledge, 'pincer').map((r) => evaluableReleas
 const scanner = new ResourceScanner(artefacts, knowledge.valueSets);
 const accepted = (r: FhirResource) =>
   artefacts.some((a) => a.dataFilter.accepts(r) || (a.triggerFilter?.accepts(r) ?? false));
-const codesOf = (url: string) =>
-  (
-    (knowledge.valueSets.findValueSet(url) as { codes: Array<{ code: string; system: string }> }).codes ?? []
-  ).slice(0, 40);
+const codesOf = (url: string) => valueSetCodes(knowledge.valueSets, url, 40);
 const pincerCodes = [
   ...codesOf('https://loopcds.org/fhir/ValueSet/pincer-nsaid-curated'),
   ...codesOf('https://loopcds.org/fhir/ValueSet/pincer-ppi'),

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadValueSets } from '../../../src/engine/value-set.js';
+import type { ValueSetIndex } from '../../../src/engine/value-set-index.js';
 import type { KnowledgeLocations } from '../../../src/knowledge/knowledge-base.js';
 import type { PopulationRunResult } from '../../../src/population/population-run.js';
 import {
@@ -52,4 +53,14 @@ export function comparable(run: PopulationRunResult) {
     actions: run.result.actions.map((a) => `${a.practiceId} ${a.patientId} ${a.release} ${a.summary}`).sort(),
     excluded: run.result.excluded,
   };
+}
+
+/** The first `limit` codings (system and code) of a value set of the knowledge. */
+export function valueSetCodes(
+  valueSets: ValueSetIndex,
+  url: string,
+  limit: number,
+): Array<{ system: string; code: string }> {
+  const vs = valueSets.findValueSet(url) as { codes?: Array<{ code: string; system: string }> } | null;
+  return (vs?.codes ?? []).slice(0, limit);
 }
