@@ -6,9 +6,12 @@ import cqlfhir from 'cql-exec-fhir';
  */
 export interface FhirModel {
   readonly modelInfo: unknown;
-  /** The cql-exec-fhir Patient class, used to build patients over an indexed bundle. */
-  readonly patientPrototype: object;
+  /** cql-exec-fhir's FHIRObject class, which wraps every record a retrieve returns. */
+  readonly FhirObject: FhirObjectClass;
 }
+
+/** `new FhirObject(json, classInfo, modelInfo)`. */
+export type FhirObjectClass = new (json: unknown, classInfo: unknown, modelInfo: unknown) => object;
 
 let shared: FhirModel | undefined;
 
@@ -19,16 +22,17 @@ export function getFhirModel(): FhirModel {
       loadBundles(b: unknown[]): void;
       currentPatient(): object;
     };
-    // Build one throw-away patient to reach cql-exec-fhir's Patient class, which it does not export.
+    // Build one throw-away patient to reach cql-exec-fhir's FHIRObject class (its Patient's parent),
+    // which it does not export.
     source.loadBundles([
       { resourceType: 'Bundle', entry: [{ resource: { resourceType: 'Patient', id: 'x' } }] },
     ]);
     const patientPrototype = Object.getPrototypeOf(source.currentPatient()) as object;
-    memoiseModelLookups(
-      source._modelInfo as ModelInfoLike,
-      Object.getPrototypeOf(patientPrototype) as FhirObjectPrototype,
-    );
-    shared = Object.freeze({ modelInfo: source._modelInfo, patientPrototype });
+    const fhirObjectPrototype = Object.getPrototypeOf(patientPrototype) as FhirObjectPrototype & {
+      constructor: FhirObjectClass;
+    };
+    memoiseModelLookups(source._modelInfo as ModelInfoLike, fhirObjectPrototype);
+    shared = Object.freeze({ modelInfo: source._modelInfo, FhirObject: fhirObjectPrototype.constructor });
   }
   return shared;
 }

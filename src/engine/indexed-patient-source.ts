@@ -5,8 +5,6 @@ interface ModelInfo {
   findClass(name: string): { name: string } | undefined;
 }
 
-type FhirObjectCtor = new (json: unknown, classInfo: unknown, modelInfo: unknown) => unknown;
-
 /**
  * cql-exec-fhir's wrappers of resources, by resource JSON and class. A wrapper is a read-only view of
  * its JSON that remembers the elements it has read (fhir-model.ts), and building one defines a getter
@@ -51,9 +49,7 @@ export class IndexedPatientSource {
       else list.push(resource);
     }
     const wrapped = new Map<string, unknown[]>();
-    const proto = model.patientPrototype as { constructor: unknown };
-    // FHIRObject is the parent class of cql-exec-fhir's Patient; it wraps every retrieved record.
-    const FhirObject = (Object.getPrototypeOf(proto) as { constructor: FhirObjectCtor }).constructor;
+    const FhirObject = model.FhirObject;
     const findRecords = (profile: string, retrieveDetails?: { datatype?: string }) => {
       const classInfo = modelInfo.findClass(retrieveDetails?.datatype ?? profile);
       if (classInfo === undefined) return [];
